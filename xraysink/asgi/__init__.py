@@ -1,0 +1,1 @@
+"""ASGI-like server frameworks: Starlette/FastAPI and aiohttp."""

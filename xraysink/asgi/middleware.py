@@ -1,0 +1,219 @@
+"""``xray_middleware``: one X-Ray segment per HTTP request (1.6.2 call site).
+
+Starlette/FastAPI: ``app.add_middleware(BaseHTTPMiddleware, dispatch=xray_middleware)``.
+aiohttp: ``web.Application(middlewares=[xray_middleware])``.
+
+The segment is an OpenTelemetry SERVER span. When the request already has one
+(FastAPI's own telemetry or the OpenTelemetry ASGI instrumentation, which run
+outside user middleware), that span is adopted and given the middleware's fields
+instead of opening a second segment (SPEC §4.8). Field sources: X-Ray SDK
+middlewares (segment name, ``X-Forwarded-For``, response header) and the OTel HTTP
+semantic conventions (attribute keys).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any
+
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+
+from xraysink import __version__, provider
+from xraysink.propagator import context_with_header
+from xraysink.trace_header import (
+    HEADER_NAME,
+    TraceHeader,
+    format_response_header,
+    parse_trace_header,
+)
+
+_tracer = trace.get_tracer("xraysink", __version__)
+
+NAME_ATTRIBUTE = "xraysink.name"
+
+
+async def xray_middleware(request: Any, handler: Callable[[Any], Awaitable[Any]]) -> Any:
+    """Trace one request as an X-Ray segment; returns the handler's response.
+
+    ``request`` is a Starlette ``Request`` (``handler`` = ``call_next``) or an aiohttp
+    ``web.Request``. Records http.request (url with query, method, user_agent,
+    client_ip: the first ``X-Forwarded-For`` address with ``x_forwarded_for``, else
+    the peer), http.response (status, content_length) and the 4xx/429/5xx flags.
+    An unhandled exception is recorded as status 500 with a fault and a cause,
+    then re-raised. The response carries ``X-Amzn-Trace-Id: Root=...`` (plus
+    ``;Sampled=`` when asked with ``Sampled=?``). Tracing failures never reach the
+    application.
+    """
+    if hasattr(request, "scope"):
+        return await _starlette(request, handler)
+    return await _aiohttp(request, handler)
+
+
+# aiohttp takes a plain coroutine function as a new-style middleware when it is marked.
+xray_middleware.__middleware_version__ = 1  # type: ignore[attr-defined]
+
+
+def _request_attributes(
+    method: str, url: str, path: str, headers: Mapping[str, str], peer: str | None
+) -> dict[str, Any]:
+    host = headers.get("host", "localhost").split(":", 1)[0]
+    attributes: dict[str, Any] = {
+        "http.request.method": method,
+        "url.full": url,
+        "url.path": path,
+        "server.address": host,
+    }
+    if provider.recorder_mode():
+        from xraysink.recorder import segment_name
+
+        name = segment_name(host)
+        if name:
+            attributes[NAME_ATTRIBUTE] = name
+    user_agent = headers.get("user-agent")
+    if user_agent:
+        attributes["user_agent.original"] = user_agent
+    forwarded = headers.get("x-forwarded-for", "").split(",", 1)[0].strip()
+    if forwarded:
+        attributes["http.client_ip"] = forwarded
+    elif peer:
+        attributes["client.address"] = peer
+    if peer:
+        attributes["network.peer.address"] = peer
+    return attributes
+
+
+def _start(attributes: dict[str, Any], header: TraceHeader | None) -> Span:
+    parent = context_with_header(header)
+    # Attached while starting: the id generator continues a Root without Parent
+    # from the current context.
+    token = otel_context.attach(parent)
+    try:
+        return _tracer.start_span(
+            "HTTP " + attributes["http.request.method"],
+            context=parent,
+            kind=SpanKind.SERVER,
+            attributes=attributes,
+        )
+    finally:
+        otel_context.detach(token)
+
+
+def _adoptable(scope: Mapping[str, Any], path: str) -> Span | None:
+    telemetry = scope.get("fastapi.telemetry")
+    span = getattr(telemetry, "span", None)
+    if isinstance(span, Span):
+        return span
+    current = trace.get_current_span()
+    attributes = getattr(current, "attributes", None) or {}
+    target = attributes.get("url.path") or attributes.get("http.target") or ""
+    if getattr(current, "kind", None) is SpanKind.SERVER and str(target).split("?")[0] == path:
+        return current
+    return None
+
+
+def _record_response(span: Span, status: int, headers: Mapping[str, str]) -> None:
+    span.set_attribute("http.response.status_code", status)
+    length = headers.get("content-length")
+    if length is not None and length.isdigit():
+        span.set_attribute("http.response.body.size", int(length))
+    if status >= 500:
+        span.set_status(Status(StatusCode.ERROR))
+
+
+def _record_exception(span: Span, exc: BaseException) -> None:
+    span.set_attribute("http.response.status_code", 500)
+    span.record_exception(exc)
+    span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
+
+
+def _response_header(span: Span, header: TraceHeader | None) -> str:
+    context = span.get_span_context()
+    return format_response_header(context.trace_id, context.trace_flags.sampled, header)
+
+
+async def _starlette(request: Any, call_next: Callable[[Any], Awaitable[Any]]) -> Any:
+    scope = request.scope
+    headers = request.headers
+    client = scope.get("client")
+    path = scope.get("path", "")
+    try:
+        provider.ensure_configured()
+        header = parse_trace_header(headers.get(HEADER_NAME))
+        attributes = _request_attributes(
+            request.method, str(request.url), path, headers, client[0] if client else None
+        )
+        span = _adoptable(scope, path)
+        owned = span is None
+        if span is None:
+            span = _start(attributes, header)
+        elif span.is_recording():
+            span.set_attributes(attributes)
+    except Exception:
+        return await call_next(request)
+    with trace.use_span(
+        span, end_on_exit=False, record_exception=False, set_status_on_exception=False
+    ):
+        try:
+            response = await call_next(request)
+        except Exception as exc:
+            _record_exception(span, exc)
+            if owned:
+                span.end()
+            raise
+    _record_response(span, response.status_code, response.headers)
+    response.headers[HEADER_NAME] = _response_header(span, header)
+    if owned:
+        _end_after_body(response, span)
+    return response
+
+
+def _end_after_body(response: Any, span: Span) -> None:
+    body = getattr(response, "body_iterator", None)
+    if body is None:
+        span.end()
+        return
+
+    async def body_then_end() -> AsyncIterator[Any]:
+        try:
+            async for chunk in body:
+                yield chunk
+        finally:
+            span.end()
+
+    response.body_iterator = body_then_end()
+
+
+async def _aiohttp(request: Any, handler: Callable[[Any], Awaitable[Any]]) -> Any:
+    from aiohttp.web import HTTPException
+
+    try:
+        provider.ensure_configured()
+        header = parse_trace_header(request.headers.get(HEADER_NAME))
+        attributes = _request_attributes(
+            request.method, str(request.url), request.path, request.headers, request.remote
+        )
+        span = _start(attributes, header)
+    except Exception:
+        return await handler(request)
+    try:
+        with trace.use_span(
+            span, end_on_exit=False, record_exception=False, set_status_on_exception=False
+        ):
+            response = await handler(request)
+    except HTTPException as exc:
+        # aiohttp signals non-2xx responses with exceptions that are responses.
+        _record_response(span, exc.status, exc.headers)
+        exc.headers[HEADER_NAME] = _response_header(span, header)
+        raise
+    except Exception as exc:
+        _record_exception(span, exc)
+        raise
+    else:
+        _record_response(span, response.status, response.headers)
+        if not response.prepared:
+            response.headers[HEADER_NAME] = _response_header(span, header)
+        return response
+    finally:
+        span.end()

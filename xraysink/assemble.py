@@ -1,0 +1,38 @@
+"""Assembly: nesting the children of a local root into the root's document.
+
+X-Ray segment document spec: a document may embed its subsegments
+(``subsegments``); an entity sent on its own as ``"type":"subsegment"`` must carry
+``trace_id`` and ``parent_id``, which embedded ones do not need.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Entity = dict[str, Any]
+
+_STANDALONE_ONLY = ("type", "trace_id", "parent_id")
+
+
+def nest(root: list[Entity], children: list[Entity]) -> list[Entity]:
+    """Embed ``children`` under their parents within ``root``'s entities.
+
+    ``root`` holds the entities translated from the local root span, ``children``
+    those of its descendants that ended before it, in ending order. Returns the
+    top-level documents: the root's entities, then every child whose parent is not
+    among them (its parent is still open or was sent already), which keeps its
+    ``trace_id``/``parent_id`` and is sent on its own. Mutates the entities.
+    """
+    by_id: dict[str, Entity] = {entity["id"]: entity for entity in root}
+    for child in children:
+        by_id[child["id"]] = child
+    documents = list(root)
+    for child in children:
+        parent = by_id.get(child.get("parent_id", ""))
+        if parent is None or parent is child or child.get("type") != "subsegment":
+            documents.append(child)
+            continue
+        for key in _STANDALONE_ONLY:
+            child.pop(key, None)
+        parent.setdefault("subsegments", []).append(child)
+    return documents

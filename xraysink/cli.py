@@ -1,0 +1,191 @@
+"""The ``xraysink`` console script.
+
+``xraysink listen`` runs a local stand-in for the X-Ray daemon and prints each trace it
+receives as a tree, plus every datagram X-Ray would reject with the reasons;
+``xraysink demo [ARGS...]`` runs ``xraysink.demo`` with ``ARGS`` passed through untouched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+import time
+from collections import OrderedDict
+from types import FrameType
+from typing import Any, TextIO
+
+from xraysink.receiver.report import render_problems
+from xraysink.receiver.server import Receiver, split_address
+from xraysink.receiver.tree import build_traces, render_trace
+
+_POLL_S = 0.1
+"""Longest wait between checks for a stop signal, in seconds."""
+
+_KEEP_TRACES = 1000
+"""Traces whose documents stay in memory so a late document redraws its whole trace."""
+
+
+def _address(text: str) -> str:
+    try:
+        split_address(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0, got {text!r}")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="xraysink", description="AWS X-Ray for asyncio Python, on OpenTelemetry."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    listen_parser = commands.add_parser(
+        "listen",
+        help="receive X-Ray daemon datagrams locally and print each trace as a tree",
+        description="Listen like the X-Ray daemon (UDP), print each trace as a tree once it "
+        "settles, and each datagram X-Ray would reject with its reasons. Stop with Ctrl-C.",
+    )
+    listen_parser.add_argument(
+        "--address",
+        type=_address,
+        default="127.0.0.1:2000",
+        help="UDP HOST:PORT to listen on; port 0 picks a free port (default: %(default)s)",
+    )
+    listen_parser.add_argument(
+        "--jsonl", metavar="FILE", help="also append every received document to FILE"
+    )
+    listen_parser.add_argument(
+        "--settle",
+        type=_seconds,
+        default=0.5,
+        help="print a trace once no document for it arrived for this many seconds "
+        "(default: %(default)s)",
+    )
+    # Listed for --help only: main() hands "demo" and everything after it to the demo.
+    commands.add_parser("demo", help="run the demo (arguments pass through)", add_help=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``xraysink`` command line; ``argv`` defaults to ``sys.argv[1:]``.
+
+    Returns the process exit status. Bad arguments exit with status 2 (argparse).
+    """
+    args = sys.argv[1:] if argv is None else list(argv)
+    if args[:1] == ["demo"]:
+        # Imported on use: the demo brings web frameworks that listen does not need.
+        from xraysink.demo import main as demo_main
+
+        return demo_main(args[1:])
+    options = _parser().parse_args(args)
+    return listen(options.address, jsonl=options.jsonl, settle=options.settle)
+
+
+def listen(
+    address: str,
+    *,
+    jsonl: str | None = None,
+    settle: float = 0.5,
+    out: TextIO | None = None,
+) -> int:
+    """Receive datagrams on UDP ``address`` and print what arrives until SIGINT/SIGTERM.
+
+    Prints ``listening on HOST:PORT`` (the bound port) first; then each trace as a tree
+    (``render_trace``) once no document for it arrived for ``settle`` seconds, again in
+    full if more of it arrives later; and each rejected datagram (``render_problems``) as
+    it arrives. ``jsonl`` is passed to ``Receiver``. Must run in the main thread (signal
+    handlers). Returns 0 once stopped, 1 when the address cannot be bound.
+    """
+    stream = out if out is not None else sys.stdout
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        try:
+            receiver = Receiver(address, jsonl)
+        except OSError as exc:
+            print(f"xraysink listen: cannot listen on {address}: {exc}", file=sys.stderr)
+            return 1
+        with receiver:
+            _say(stream, f"listening on {receiver.address}")
+            _Listener(receiver, settle, stream).run(stop)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0
+
+
+def _say(stream: TextIO, text: str) -> None:
+    print(text, file=stream, flush=True)
+
+
+class _Listener:
+    """Turns a stream of received datagrams into settled trace trees and problem reports."""
+
+    def __init__(self, receiver: Receiver, settle: float, stream: TextIO) -> None:
+        self._receiver = receiver
+        self._settle = settle
+        self._stream = stream
+        # trace_id -> documents, least recently extended first.
+        self._documents: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
+        # trace_id -> monotonic time of its last document, for traces not printed since.
+        self._unsettled: dict[str, float] = {}
+        self._rejected = 0
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            self._receiver.wait_for_count(self._receiver.count + 1, self._next_wait())
+            self._collect()
+            self._print_settled(time.monotonic() - self._settle)
+        self._collect()
+        self._print_settled(float("inf"))
+        received = self._receiver.count
+        _say(self._stream, f"stopped: {received} datagrams received, {self._rejected} rejected")
+
+    def _next_wait(self) -> float:
+        if not self._unsettled:
+            return _POLL_S
+        due = min(self._unsettled.values()) + self._settle
+        return max(0.0, min(_POLL_S, due - time.monotonic()))
+
+    def _collect(self) -> None:
+        now = time.monotonic()
+        for record in self._receiver.take_records():
+            if record.document is None or record.problems:
+                self._rejected += 1
+                _say(self._stream, render_problems(record))
+                continue
+            trace_id = str(record.document["trace_id"])
+            self._documents.setdefault(trace_id, []).append(record.document)
+            self._documents.move_to_end(trace_id)
+            self._unsettled[trace_id] = now
+        while len(self._documents) > _KEEP_TRACES:
+            oldest = next(iter(self._documents))
+            if oldest in self._unsettled:
+                break
+            del self._documents[oldest]
+
+    def _print_settled(self, last_arrival_before: float) -> None:
+        settled = [t for t, last in self._unsettled.items() if last <= last_arrival_before]
+        for trace_id in settled:
+            del self._unsettled[trace_id]
+            trace = build_traces(self._documents[trace_id])[trace_id]
+            _say(self._stream, render_trace(trace))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

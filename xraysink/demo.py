@@ -1,0 +1,135 @@
+"""``xraysink demo``: the FastAPI example under a real uvicorn server, traced to the
+embedded receiver, every trace printed as a tree.
+
+Exits 0 only if every request's trace arrived and every document was valid
+(SPEC §6). Needs the ``examples`` extra (uvicorn, FastAPI, httpx).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from xraysink.receiver.server import Receiver
+from xraysink.receiver.tree import build_traces, render_trace
+
+_EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "fastapi"
+_READY = re.compile(r"Uvicorn running on (http://127\.0\.0\.1:\d+)")
+_CALLER_PARENT = "53995c3f42cd8ad8"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="xraysink demo", description=__doc__)
+    parser.add_argument("--app-dir", type=Path, default=_EXAMPLE, help="folder of app.py")
+    parser.add_argument(
+        "--timeout", type=float, default=30.0, help="seconds to wait for the server"
+    )
+    args = parser.parse_args(argv)
+    try:
+        import httpx
+    except ImportError:
+        print("xraysink demo needs the examples extra: pip install 'xraysink[examples]'")
+        return 2
+    with Receiver() as receiver:
+        print(f"receiver listening on {receiver.address}", flush=True)
+        server, base_url = _start_server(args.app_dir, receiver.port, args.timeout)
+        try:
+            roots = _send_requests(httpx, base_url)
+            receiver.wait_for(lambda docs: roots <= {d.get("trace_id") for d in docs}, 10.0)
+            receiver.wait_quiet(0.5, 10.0)
+        finally:
+            server.terminate()
+            server.wait(10)
+        return _report(receiver, roots)
+
+
+def _start_server(
+    app_dir: Path, daemon_port: int, timeout: float
+) -> tuple[subprocess.Popen[str], str]:
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "app:app",
+        "--app-dir",
+        str(app_dir),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+    ]
+    env = {**os.environ, "AWS_XRAY_DAEMON_ADDRESS": f"127.0.0.1:{daemon_port}"}
+    server = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    found = threading.Event()
+    url: list[str] = []
+
+    def relay() -> None:
+        assert server.stdout is not None
+        for line in server.stdout:
+            print("  [uvicorn] " + line, end="", flush=True)
+            match = _READY.search(line)
+            if match and not found.is_set():
+                url.append(match.group(1))
+                found.set()
+
+    threading.Thread(target=relay, daemon=True).start()
+    if not found.wait(timeout):
+        server.kill()
+        raise SystemExit(f"uvicorn did not start within {timeout} s")
+    return server, url[0]
+
+
+def _send_requests(httpx: object, base_url: str) -> set[str]:
+    caller_root = f"1-{int(time.time()):08x}-{os.urandom(12).hex()}"
+    requests = [
+        ("GET", "/items/1", {}),
+        ("GET", "/items/42", {}),
+        ("GET", "/boom", {}),
+        (
+            "GET",
+            "/items/1",
+            {"X-Amzn-Trace-Id": f"Root={caller_root};Parent={_CALLER_PARENT};Sampled=1"},
+        ),
+        ("POST", "/items/1/refresh", {}),
+        ("GET", "/inventory", {}),
+    ]
+    roots: set[str] = set()
+    with httpx.Client(base_url=base_url, timeout=10) as client:  # type: ignore[attr-defined]
+        for method, path, headers in requests:
+            response = client.request(method, path, headers=headers)
+            header = response.headers.get("x-amzn-trace-id", "")
+            root = header.partition("Root=")[2].partition(";")[0]
+            print(
+                f"{method} {path} -> {response.status_code}  X-Amzn-Trace-Id: {header}", flush=True
+            )
+            roots.add(root)
+    return roots
+
+
+def _report(receiver: Receiver, roots: set[str]) -> int:
+    documents = receiver.documents
+    traces = build_traces(documents)
+    print()
+    for trace in sorted(traces.values(), key=lambda t: min(e.start_time or 0 for e in t.entities)):
+        print(render_trace(trace))
+        print()
+    errors = receiver.errors
+    for error in errors:
+        print("INVALID " + error)
+    missing = roots - traces.keys()
+    for root in sorted(missing):
+        print(f"MISSING trace {root}: no document arrived")
+    entities = sum(trace.entity_count for trace in traces.values())
+    print(
+        f"{receiver.count} datagrams, {len(traces)} traces, {entities} entities, "
+        f"{len(errors)} invalid, {len(missing)} missing"
+    )
+    return 0 if not errors and not missing and receiver.count else 1

@@ -1,0 +1,51 @@
+"""OpenTelemetry propagator for ``X-Amzn-Trace-Id`` with lenient extraction.
+
+Injection is ``opentelemetry-propagator-aws-xray``'s; extraction uses
+:func:`xraysink.trace_header.parse_trace_header`, which keeps the headers that
+propagator drops (SPEC §7). Whatever was parsed is also stored in the context
+(``HEADER_KEY``) so the sampler can decide ``Sampled=?``/missing and the id
+generator can continue a ``Root`` that came without ``Parent``.
+"""
+
+from __future__ import annotations
+
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.context import Context
+from opentelemetry.propagators.aws import AwsXRayPropagator
+from opentelemetry.propagators.textmap import CarrierT, Getter, default_getter
+
+from xraysink.trace_header import HEADER_NAME, TraceHeader, parse_trace_header
+
+HEADER_KEY = otel_context.create_key("xraysink-trace-header")
+
+
+def context_with_header(header: TraceHeader | None, context: Context | None = None) -> Context:
+    """A context carrying ``header``: a remote parent span when it has ``Parent``,
+    and the header itself under ``HEADER_KEY`` in every case."""
+    if context is None:
+        context = Context()
+    if header is None:
+        return context
+    context = otel_context.set_value(HEADER_KEY, header, context)
+    if header.parent_id is None:
+        return context
+    flags = trace.TraceFlags(trace.TraceFlags.SAMPLED if header.sampled else 0)
+    span_context = trace.SpanContext(
+        trace_id=header.trace_id, span_id=header.parent_id, is_remote=True, trace_flags=flags
+    )
+    return trace.set_span_in_context(trace.NonRecordingSpan(span_context), context)
+
+
+class XRayPropagator(AwsXRayPropagator):  # type: ignore[misc]
+    """``X-Amzn-Trace-Id`` propagator: lenient extract, standard inject."""
+
+    def extract(
+        self,
+        carrier: CarrierT,
+        context: Context | None = None,
+        getter: Getter[CarrierT] = default_getter,
+    ) -> Context:
+        values = getter.get(carrier, HEADER_NAME)
+        header = parse_trace_header(values[0]) if values else None
+        return context_with_header(header, context)

@@ -1,0 +1,154 @@
+"""Wiring OpenTelemetry for X-Ray: ``configure()`` and the recorder-driven set-up.
+
+One ``TracerProvider`` holds everything (SPEC §2): ``XRayIdGenerator``,
+``XRaySampler``, a Resource, and one ``XRaySpanProcessor``. When an SDK
+``TracerProvider`` is already set, the processor is added to it instead.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+from opentelemetry import propagate, trace
+from opentelemetry.propagators.composite import CompositePropagator
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.sampling import Sampler
+
+from xraysink.emitter import Emitter, UDPDaemonEmitter
+from xraysink.ids import XRayIdGenerator
+from xraysink.processor import XRaySpanProcessor
+from xraysink.propagator import XRayPropagator
+from xraysink.sampler import XRaySampler
+
+_lock = threading.RLock()
+_processor: XRaySpanProcessor | None = None
+_provider: TracerProvider | None = None
+_recorder_mode = False
+_log_groups: list[dict[str, str]] | None = None
+
+
+def configure(
+    service: str | None = None,
+    *,
+    daemon_address: str | None = None,
+    log_group: str | None = None,
+    sampler: Sampler | None = None,
+    emitter: Emitter | None = None,
+    resource: Resource | None = None,
+    indexed_attributes: Iterable[str] = (),
+    index_all_attributes: bool = False,
+) -> TracerProvider:
+    """Send every OpenTelemetry span of this process to X-Ray; returns the provider.
+
+    - ``service``: ``service.name`` of the Resource, the name of every segment
+      (default: ``OTEL_SERVICE_NAME``, else OpenTelemetry's ``unknown_service``).
+    - ``daemon_address``: ``host:port`` or ``udp:host:port tcp:host:port``; default
+      ``AWS_XRAY_DAEMON_ADDRESS``, else ``127.0.0.1:2000`` (OpenTelemetry precedence:
+      the argument wins over the environment).
+    - ``log_group``: CloudWatch Logs group, as Resource ``aws.log.group.names``.
+    - ``sampler``: decides new traces and ``Sampled=?``; an incoming ``Sampled=0/1``
+      is always obeyed. Default: sample everything.
+    - ``emitter``: replaces the UDP emitter (anything with ``send_entity``).
+    - ``resource``: merged under the attributes above (e.g. from the AWS resource
+      detectors of ``opentelemetry-sdk-extension-aws``).
+    - ``indexed_attributes`` / ``index_all_attributes``: see ``XRaySpanProcessor``.
+
+    Idempotent: a second call returns the same provider and only updates the
+    emitter, indexing and log group. Raises ``ValueError`` for a malformed daemon
+    address and ``TypeError`` for a non-string ``service`` or ``log_group``.
+    """
+    for label, value in (("service", service), ("log_group", log_group)):
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"{label} must be a str, not {type(value).__name__}")
+    if emitter is None:
+        emitter = UDPDaemonEmitter(daemon_address)
+    global _processor, _provider
+    with _lock:
+        if _processor is not None and _provider is not None:
+            _processor.emitter = emitter
+            _processor.indexed_attributes = frozenset(indexed_attributes)
+            _processor.index_all_attributes = index_all_attributes
+            if log_group is not None:
+                set_log_group(log_group)
+            return _provider
+        attributes: dict[str, Any] = {}
+        if service:
+            attributes["service.name"] = service
+        if log_group:
+            attributes["aws.log.group.names"] = (log_group,)
+        processor = XRaySpanProcessor(
+            emitter,
+            indexed_attributes=indexed_attributes,
+            index_all_attributes=index_all_attributes,
+        )
+        base = resource if resource is not None else Resource.get_empty()
+        _install(processor, base.merge(Resource.create(attributes)), sampler)
+        return _provider  # type: ignore[return-value]
+
+
+def use_recorder() -> None:
+    """Drive tracing from the X-Ray SDK recorder (the 1.6.2 call sites): its
+    emitter, sampler and naming. Called by ``AsyncContext()``; a no-op when a
+    pipeline exists already (``configure()`` ran first: its emitter and sampler
+    stay, the recorder names segments)."""
+    global _recorder_mode
+    with _lock:
+        if _recorder_mode:
+            return
+        _recorder_mode = True
+        if _processor is not None:
+            return
+        from xraysink.recorder import RecorderEmitter, RecorderSampler
+
+        _install(XRaySpanProcessor(RecorderEmitter()), Resource.create({}), RecorderSampler())
+
+
+def ensure_configured() -> None:
+    """The 1.6.2 default: with nothing configured, the recorder's defaults apply."""
+    if _processor is None:
+        use_recorder()
+
+
+def recorder_mode() -> bool:
+    """Whether the X-Ray SDK recorder names segments (``AsyncContext`` was created)."""
+    return _recorder_mode
+
+
+def set_log_group(log_group: str) -> None:
+    """Put ``aws.cloudwatch_logs: [{"log_group": log_group}]`` on every segment
+    sent from now on, whether the pipeline exists yet or not."""
+    global _log_groups
+    with _lock:
+        _log_groups = [{"log_group": log_group}]
+        if _processor is not None:
+            _processor.log_groups = _log_groups
+
+
+def _install(processor: XRaySpanProcessor, resource: Resource, sampler: Sampler | None) -> None:
+    global _processor, _provider
+    processor.log_groups = _log_groups
+    current = trace.get_tracer_provider()
+    if not isinstance(current, TracerProvider):
+        provider = TracerProvider(
+            resource=resource,
+            id_generator=XRayIdGenerator(),
+            sampler=XRaySampler(sampler) if sampler is not None else XRaySampler(),
+        )
+        trace.set_tracer_provider(provider)
+        current = trace.get_tracer_provider()
+    if isinstance(current, TracerProvider):
+        current.add_span_processor(processor)
+        _provider = current
+    _processor = processor
+    propagate.set_global_textmap(_propagator())
+
+
+def _propagator() -> Any:
+    # OTEL_PROPAGATORS names what the user wants besides X-Ray (e.g. W3C tracecontext).
+    if os.environ.get("OTEL_PROPAGATORS"):
+        return CompositePropagator([XRayPropagator(), propagate.get_global_textmap()])
+    return XRayPropagator()

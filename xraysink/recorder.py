@@ -1,0 +1,87 @@
+"""The X-Ray SDK recorder as a source of settings, for the 1.6.2 call sites.
+
+A user who only calls ``xray_recorder.configure(context=AsyncContext(), ...)``
+keeps the recorder's rules: segment names from its ``service`` or dynamic naming,
+sampling from its ``sampling`` flag and sampler, documents through its emitter,
+and ``AWS_XRAY_SDK_ENABLED`` / ``global_sdk_config`` turning emission off.
+Importing this module imports ``aws_xray_sdk.core`` (SPEC §7: 0.3-0.4 s), which
+the 1.6.2 call sites did anyway; the OpenTelemetry-first path never imports it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from aws_xray_sdk import global_sdk_config
+from aws_xray_sdk.core import xray_recorder
+from opentelemetry.context import Context
+from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
+from opentelemetry.trace import Link, SpanKind
+from opentelemetry.trace.span import TraceState
+from opentelemetry.util.types import Attributes
+
+from xraysink.emitter import Entity
+
+NAME_ATTRIBUTE = "xraysink.name"
+
+
+def sdk_enabled() -> bool:
+    """``AWS_XRAY_SDK_ENABLED`` and ``global_sdk_config.set_sdk_enabled``."""
+    return bool(global_sdk_config.sdk_enabled())
+
+
+def segment_name(host: str | None = None) -> str:
+    """The recorder's segment name for a request to ``host`` (X-Ray SDK
+    ``calculate_segment_name``: dynamic naming when configured, else ``service``)."""
+    if xray_recorder.dynamic_naming and host:
+        return str(xray_recorder.dynamic_naming.get_name(host))
+    return str(xray_recorder.service or "")
+
+
+class RecorderEmitter:
+    """Sends through whatever emitter the recorder has at send time; nothing while
+    the X-Ray SDK is disabled."""
+
+    def send_entity(self, entity: Entity) -> None:
+        if sdk_enabled():
+            xray_recorder.emitter.send_entity(entity)
+
+
+class RecorderSampler(Sampler):
+    """Root sampling decision by the recorder (X-Ray SDK
+    ``calculate_sampling_decision`` without the header part, which
+    :class:`xraysink.sampler.XRaySampler` handles): ``sampling=False`` samples
+    everything, otherwise the recorder's sampler (local or centralized rules)
+    decides on host, method, path and service. A disabled SDK samples nothing."""
+
+    def should_sample(
+        self,
+        parent_context: Context | None,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[Link] | None = None,
+        trace_state: TraceState | None = None,
+    ) -> SamplingResult:
+        if not sdk_enabled():
+            return SamplingResult(Decision.DROP, None, trace_state)
+        if xray_recorder.sampling and not xray_recorder.sampler.should_trace(
+            _sampling_request(attributes or {})
+        ):
+            return SamplingResult(Decision.DROP, None, trace_state)
+        return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes, trace_state)
+
+    def get_description(self) -> str:
+        return "RecorderSampler"
+
+
+def _sampling_request(attributes: Any) -> dict[str, Any]:
+    host = attributes.get("server.address") or attributes.get("http.host")
+    return {
+        "host": host,
+        "method": attributes.get("http.request.method") or attributes.get("http.method"),
+        "path": attributes.get("url.path") or attributes.get("http.target"),
+        "service": attributes.get(NAME_ATTRIBUTE) or segment_name(host),
+    }
