@@ -104,8 +104,10 @@ def listen(
     Prints ``listening on HOST:PORT`` (the bound port) first; then each trace as a tree
     (``render_trace``) once no document for it arrived for ``settle`` seconds, again in
     full if more of it arrives later; and each rejected datagram (``render_problems``) as
-    it arrives. ``jsonl`` is passed to ``Receiver``. Must run in the main thread (signal
-    handlers). Returns 0 once stopped, 1 when the address cannot be bound.
+    it arrives. On a stop signal it prints the traces not yet settled, then
+    ``stopped: N datagrams received, M rejected``. ``jsonl`` is passed to ``Receiver``.
+    Must run in the main thread (signal handlers). Returns 0 once stopped, 1 when the
+    address cannot be bound.
     """
     stream = out if out is not None else sys.stdout
     stop = threading.Event()
@@ -151,10 +153,14 @@ class _Listener:
             self._receiver.wait_for_count(self._receiver.count + 1, self._next_wait())
             self._collect()
             self._print_settled(time.monotonic() - self._settle)
+        # Closing first reads what the kernel already holds, so nothing sent before the
+        # signal goes unprinted.
+        self._receiver.close()
         self._collect()
         self._print_settled(float("inf"))
         received = self._receiver.count
-        _say(self._stream, f"stopped: {received} datagrams received, {self._rejected} rejected")
+        noun = "datagram" if received == 1 else "datagrams"
+        _say(self._stream, f"stopped: {received} {noun} received, {self._rejected} rejected")
 
     def _next_wait(self) -> float:
         if not self._unsettled:

@@ -1,0 +1,179 @@
+"""``xraysink listen`` as a real process: real datagrams in, trace trees out."""
+
+from __future__ import annotations
+
+import json
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from xraysink.cli import main
+
+HEADER = b'{"format":"json","version":1}\n'
+T = "1-5f0a1b2c-0123456789abcdef01234567"
+BASE = 1_700_000_000.0
+
+
+class Listener:
+    """A running ``python -m xraysink.cli listen`` whose output lines are read in the
+    background, so a test can wait for a line without blocking forever."""
+
+    def __init__(self, *extra: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "xraysink.cli", "listen", "--address", "127.0.0.1:0", *extra],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        assert self.process.stdout is not None
+        stdout = self.process.stdout
+        self.reader = threading.Thread(target=self._read, args=(stdout,), daemon=True)
+        self.reader.start()
+        first = self.next_line()
+        assert first.startswith("listening on 127.0.0.1:"), first
+        self.port = int(first.rsplit(":", 1)[1])
+
+    def _read(self, stdout: Any) -> None:
+        for line in stdout:
+            self.lines.put(line.rstrip("\n"))
+
+    def next_line(self, timeout: float = 10.0) -> str:
+        try:
+            return self.lines.get(timeout=timeout)
+        except queue.Empty:
+            self.process.kill()
+            _, stderr = self.process.communicate()
+            raise AssertionError(f"no output line in {timeout}s; stderr: {stderr}") from None
+
+    def lines_until(self, prefix: str) -> list[str]:
+        """Lines up to and including the first one that starts with ``prefix``."""
+        seen = [self.next_line()]
+        while not seen[-1].startswith(prefix):
+            seen.append(self.next_line())
+        return seen
+
+    def send(self, *payloads: bytes) -> None:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            for payload in payloads:
+                sock.sendto(payload, ("127.0.0.1", self.port))
+
+    def stop(self, sig: signal.Signals) -> tuple[int, list[str], str]:
+        self.process.send_signal(sig)
+        returncode = self.process.wait(timeout=10)
+        self.reader.join(timeout=10)
+        assert self.process.stderr is not None
+        stderr = self.process.stderr.read()
+        self.process.stderr.close()
+        assert self.process.stdout is not None
+        self.process.stdout.close()
+        rest = []
+        while not self.lines.empty():
+            rest.append(self.lines.get())
+        return returncode, rest, stderr
+
+
+@pytest.fixture
+def listener() -> Iterator[Listener]:
+    started = Listener("--settle", "0.2")
+    yield started
+    if started.process.poll() is None:
+        started.process.kill()
+        started.process.communicate()
+
+
+def datagram(doc: dict[str, Any]) -> bytes:
+    return HEADER + json.dumps(doc).encode()
+
+
+def entity(name: str, ident: str, start: float, end: float, **fields: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "id": ident * 16,
+        "start_time": BASE + start,
+        "end_time": BASE + end,
+        **fields,
+    }
+
+
+def test_listen_prints_each_trace_as_a_tree_and_stops_on_sigint(listener: Listener) -> None:
+    root = entity(
+        "frontend",
+        "a",
+        0.0,
+        0.1,
+        trace_id=T,
+        http={
+            "request": {"method": "GET", "url": "http://localhost/"},
+            "response": {"status": 200},
+        },
+        subsegments=[entity("db", "b", 0.01, 0.03, namespace="remote")],
+    )
+    late = entity("cache", "c", 0.04, 0.05, type="subsegment", trace_id=T, parent_id="a" * 16)
+    listener.send(datagram(root), datagram(late))
+    assert listener.lines_until(f"trace {T}") == [f"trace {T} (3 entities)"]
+    assert [listener.next_line() for _ in range(3)] == [
+        "  frontend  100.000 ms  GET http://localhost/ 200",
+        "    db  20.000 ms",
+        "    cache  10.000 ms",
+    ]
+
+    returncode, rest, stderr = listener.stop(signal.SIGINT)
+    assert returncode == 0, stderr
+    assert rest == ["stopped: 2 datagrams received, 0 rejected"]
+
+
+def test_listen_reports_rejected_datagrams_and_stops_on_sigterm(listener: Listener) -> None:
+    bad = entity("bad!", "d", 0.0, 0.1, trace_id=T)
+    listener.send(b"not a datagram", HEADER + b'{"start_time": NaN}', datagram(bad))
+    lines = [listener.next_line() for _ in range(4)]
+    assert lines[0].startswith("invalid datagram #0 from 127.0.0.1:")
+    assert lines[0].endswith(
+        "missing header: no newline after the header line, got b'not a datagram'"
+    )
+    assert lines[1].endswith("not JSON: NaN is not valid JSON")
+    assert lines[2].startswith("invalid document #2 from 127.0.0.1:")
+    assert lines[2].endswith("(name 'bad!', id 'dddddddddddddddd'):")
+    assert lines[3].startswith("  name: characters not allowed: '!'")
+
+    returncode, rest, stderr = listener.stop(signal.SIGTERM)
+    assert returncode == 0, stderr
+    assert rest == ["stopped: 3 datagrams received, 3 rejected"]
+
+
+def test_a_trace_not_yet_settled_is_printed_on_stop() -> None:
+    listener = Listener("--settle", "600")
+    listener.send(datagram(entity("slow", "a", 0.0, 0.002, trace_id=T)))
+    # The datagram is in the listener's socket once sendto returns (loopback).
+    returncode, rest, stderr = listener.stop(signal.SIGINT)
+    assert returncode == 0, stderr
+    assert rest == [
+        f"trace {T} (1 entity)",
+        "  slow  2.000 ms",
+        "stopped: 1 datagram received, 0 rejected",
+    ]
+
+
+def test_an_address_in_use_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        port = taken.getsockname()[1]
+        assert main(["listen", "--address", f"127.0.0.1:{port}"]) == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "args", [["listen", "--address", "nowhere"], ["listen", "--settle", "-1"], ["bogus"], []]
+)
+def test_bad_arguments_exit_2(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(args)
+    assert exited.value.code == 2
+    assert "usage: xraysink" in capsys.readouterr().err
