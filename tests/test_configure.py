@@ -1,0 +1,89 @@
+"""``xraysink.configure``: each scenario in a fresh interpreter, because OpenTelemetry
+allows one global TracerProvider per process."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+from tests.e2e.xray import wait_for_trace
+from xraysink.receiver.server import Receiver
+
+
+def run(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", **env},
+    )
+
+
+def test_configure_is_idempotent_and_sends(receiver: Receiver) -> None:
+    result = run(
+        f"""
+        import xraysink
+        from opentelemetry import trace
+        first = xraysink.configure("svc", daemon_address="{receiver.address}")
+        second = xraysink.configure("svc", daemon_address="{receiver.address}")
+        assert first is second is trace.get_tracer_provider()
+        assert len(first._active_span_processor._span_processors) == 1
+        with trace.get_tracer("t").start_as_current_span("op", kind=trace.SpanKind.SERVER) as span:
+            pass
+        print(f"{{span.get_span_context().trace_id:032x}}")
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    digits = result.stdout.strip()
+    (segment,) = wait_for_trace(receiver, f"1-{digits[:8]}-{digits[8:]}", 1)
+    assert segment["name"] == "svc"
+    # AwsXRayIdGenerator: the first 8 hex digits are the epoch seconds of the trace.
+    assert abs(int(digits[:8], 16) - segment["start_time"]) < 60
+
+
+def test_configure_adds_to_an_existing_provider(receiver: Receiver) -> None:
+    result = run(
+        f"""
+        import xraysink
+        from opentelemetry import trace
+        from opentelemetry.sdk.trace import TracerProvider
+        mine = TracerProvider()
+        trace.set_tracer_provider(mine)
+        assert xraysink.configure(daemon_address="{receiver.address}") is mine
+        with trace.get_tracer("t").start_as_current_span("mine") as span:
+            pass
+        print(f"{{span.get_span_context().trace_id:032x}}")
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    digits = result.stdout.strip()
+    (entity,) = wait_for_trace(receiver, f"1-{digits[:8]}-{digits[8:]}", 1)
+    assert entity["name"] == "mine"
+
+
+def test_malformed_daemon_address_fails_at_configuration() -> None:
+    result = run(
+        """
+        import xraysink
+        try:
+            xraysink.configure(daemon_address="nohost")
+        except ValueError as exc:
+            print(exc)
+        """
+    )
+    assert "invalid X-Ray daemon address 'nohost'" in result.stdout
+
+
+def test_otel_first_import_does_not_load_the_x_ray_sdk() -> None:
+    result = run(
+        """
+        import sys
+        import xraysink
+        xraysink.configure("svc")
+        import xraysink.asgi.middleware, xraysink.tasks
+        print("aws_xray_sdk.core" in sys.modules)
+        """
+    )
+    assert result.stdout.strip() == "False", result.stderr
