@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from xraysink.receiver.server import Receiver
 from xraysink.receiver.tree import build_traces, render_trace
@@ -87,30 +88,32 @@ def _start_server(
     return server, url[0]
 
 
-def _send_requests(httpx: object, base_url: str) -> set[str]:
-    caller_root = f"1-{int(time.time()):08x}-{os.urandom(12).hex()}"
-    requests = [
+def _new_root() -> str:
+    return f"1-{int(time.time()):08x}-{os.urandom(12).hex()}"
+
+
+def _send_requests(httpx: Any, base_url: str) -> set[str]:
+    # The unhandled error's 500 comes from Starlette's outermost middleware, past the
+    # point where a response header can be added: a caller's header names its trace.
+    boom_root = _new_root()
+    caller = f"Root={_new_root()};Parent={_CALLER_PARENT};Sampled=1"
+    requests: list[tuple[str, str, dict[str, str]]] = [
         ("GET", "/items/1", {}),
         ("GET", "/items/42", {}),
-        ("GET", "/boom", {}),
-        (
-            "GET",
-            "/items/1",
-            {"X-Amzn-Trace-Id": f"Root={caller_root};Parent={_CALLER_PARENT};Sampled=1"},
-        ),
+        ("GET", "/boom", {"X-Amzn-Trace-Id": f"Root={boom_root}"}),
+        ("GET", "/items/1", {"X-Amzn-Trace-Id": caller}),
         ("POST", "/items/1/refresh", {}),
         ("GET", "/inventory", {}),
     ]
     roots: set[str] = set()
-    with httpx.Client(base_url=base_url, timeout=10) as client:  # type: ignore[attr-defined]
-        for method, path, headers in requests:
-            response = client.request(method, path, headers=headers)
-            header = response.headers.get("x-amzn-trace-id", "")
-            root = header.partition("Root=")[2].partition(";")[0]
-            print(
-                f"{method} {path} -> {response.status_code}  X-Amzn-Trace-Id: {header}", flush=True
-            )
-            roots.add(root)
+    for method, path, headers in requests:
+        # A connection of its own each: uvicorn closes the one that carried the 500.
+        response = httpx.request(method, base_url + path, headers=headers, timeout=10)
+        header = response.headers.get("x-amzn-trace-id", "")
+        sent = headers.get("X-Amzn-Trace-Id", "")
+        roots.add((header or sent).partition("Root=")[2].partition(";")[0])
+        shown = header or "(none)"
+        print(f"{method} {path} -> {response.status_code}  X-Amzn-Trace-Id: {shown}", flush=True)
     return roots
 
 
