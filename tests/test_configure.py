@@ -87,3 +87,22 @@ def test_otel_first_import_does_not_load_the_x_ray_sdk() -> None:
         """
     )
     assert result.stdout.strip() == "False", result.stderr
+
+
+def test_log_group_set_before_configuration(receiver: Receiver) -> None:
+    result = run(
+        f"""
+        import xraysink
+        from opentelemetry import trace
+        from xraysink.config import set_xray_log_group
+        set_xray_log_group("/set/before")
+        xraysink.configure("svc", daemon_address="{receiver.address}")
+        with trace.get_tracer("t").start_as_current_span("op") as span:
+            pass
+        print(f"{{span.get_span_context().trace_id:032x}}")
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    digits = result.stdout.strip()
+    (segment,) = wait_for_trace(receiver, f"1-{digits[:8]}-{digits[8:]}", 1)
+    assert segment["aws"]["cloudwatch_logs"] == [{"log_group": "/set/before"}]

@@ -48,7 +48,7 @@ def xray_task_async(*, _url_path: str | None = None) -> Callable[[T], T]:
     """
     task_path = _url_path.lstrip("/") if _url_path is not None else None
 
-    @wrapt.decorator  # type: ignore[untyped-decorator]
+    @wrapt.decorator
     def wrapper(
         wrapped: Callable[..., Awaitable[Any]], instance: Any, args: Any, kwargs: Any
     ) -> Any:
@@ -65,13 +65,14 @@ def xray_task_async(*, _url_path: str | None = None) -> Callable[[T], T]:
         ):
             return asyncio.ensure_future(_run_in_segment(wrapped(*args, **kwargs), url))
 
-    return wrapper  # type: ignore[no-any-return]
+    return wrapper  # type: ignore[return-value]
 
 
 async def _run_in_segment(coro: Awaitable[T], url: str) -> T:
     attributes: dict[str, Any] = {
         "url.full": url,
         "client.address": "127.0.0.1",
+        "network.peer.address": "127.0.0.1",
         "user_agent.original": f"BackgroundTask xraysink/{__version__}",
     }
     if provider.recorder_mode():

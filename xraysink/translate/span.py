@@ -1,0 +1,449 @@
+"""One finished OTel span -> its X-Ray entities (the translation of SPEC §5).
+
+Follows the collector's awsxrayexporter segment.go (MakeSegmentsFromSpan,
+MakeSegment): ids, times, segment or subsegment, the name chain, namespace, and the
+Application Signals split of a local-root dependency span; the blocks themselves
+come from the sibling modules. The span's fields are read once (``spandata``), the
+routing of its attribute keys is memoised per key sequence (``shape``), and whatever
+no block consumed becomes an annotation or metadata.
+
+Departures from the collector, each to send what X-Ray accepts and lose nothing:
+names from every source are sanitised (not only the span name) and fall through to
+the next source when nothing usable is left; ``namespace`` is set on subsegments
+only; the segment-only fields (``origin``, ``service``, ``user``, the resource part
+of ``aws``) go on segments only, and a subsegment keeps ``enduser.id`` in metadata;
+attributes a block reads but does not use stay in metadata; the flags are written
+only when true; a stable-convention client span without ``net.peer.name`` is named
+after ``server.address``; the xraysink overrides ``xraysink.name`` and
+``xraysink.namespace`` (``aws``, ``remote`` or ``local``) win over everything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from time import time_ns
+from typing import Any
+
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.trace import Link, SpanKind, StatusCode
+
+from xraysink.translate.attributes import annotations_and_metadata
+from xraysink.translate.aws import SPAN_FIELDS, span_aws
+from xraysink.translate.cause import make_cause, make_flags, new_id
+from xraysink.translate.clean import clean_value, entity_name, metadata_key
+from xraysink.translate.http import HTTP_MARKERS, make_http
+from xraysink.translate.resource import RESOURCE_PREFIX, resource_info
+from xraysink.translate.shape import (
+    ALWAYS,
+    ANNOTATIONS_ATTRIBUTE,
+    AWS_KEYS,
+    HTTP,
+    LOCAL_SERVICE,
+    NAME_ATTRIBUTE,
+    NAME_KEYS,
+    NAMESPACE_ATTRIBUTE,
+    REMOTE_SERVICE,
+    SQL,
+    STATUS_TEXT,
+    USER,
+    consumed_keys,
+    leftovers,
+    shape_of,
+)
+from xraysink.translate.spandata import SpanFields, read_span
+from xraysink.translate.sql import db_host, make_sql
+
+Entity = dict[str, Any]
+
+_NAMESPACES = frozenset({"aws", "remote", "local"})
+_FALLBACK_NAME = "span"
+_NO_KEYS: frozenset[str] = frozenset()
+
+_SERVER = SpanKind.SERVER
+_CLIENT = SpanKind.CLIENT
+_PRODUCER = SpanKind.PRODUCER
+_CONSUMER = SpanKind.CONSUMER
+_INTERNAL = SpanKind.INTERNAL
+_ERROR = StatusCode.ERROR
+
+# Application Signals (ADOT) attributes, segment.go.
+_SPAN_KIND = "aws.span.kind"
+_LOCAL_ROOT = "LOCAL_ROOT"
+_NOT_ON_SERVICE_SEGMENT = frozenset(
+    {REMOTE_SERVICE, "aws.remote.operation", "remoteTarget", "K8s.RemoteNamespace"}
+)
+
+_MASK_64 = (1 << 64) - 1
+_MASK_128 = (1 << 128) - 1
+
+
+def _hex16(number: int) -> str:
+    """16 lowercase hex digits (X-Ray segment and parent ids)."""
+    return (number & _MASK_64).to_bytes(8, "big").hex()
+
+
+# Spans of one trace end together: remembering the last conversion saves most of them.
+_last_trace_id: tuple[int, str] = (-1, "")
+
+
+def xray_trace_id(trace_id: int) -> str:
+    """Return ``1-<8 hex>-<24 hex>`` for a 128-bit OTel trace id (X-Ray trace id format)."""
+    global _last_trace_id
+    last = _last_trace_id
+    if last[0] == trace_id:
+        return last[1]
+    digits = (trace_id & _MASK_128).to_bytes(16, "big").hex()
+    text = "1-" + digits[:8] + "-" + digits[8:]
+    _last_trace_id = (trace_id, text)
+    return text
+
+
+def _pick(value: Any) -> str:
+    # The collector reads name sources with .Str(): only non-empty strings count.
+    return entity_name(value) if type(value) is str and value else ""
+
+
+def _attribute_name(
+    attributes: Mapping[str, Any], present: frozenset[str], kind: SpanKind, local_root: bool
+) -> tuple[str, bool]:
+    """Name from the attributes that outrank ``service.name`` (segment.go), or ``""``.
+
+    Returns ``(name, from_aws_service)``.
+    """
+    get = attributes.get
+    if NAME_ATTRIBUTE in present:
+        name = entity_name(get(NAME_ATTRIBUTE))
+        if name:
+            return name, False
+    if LOCAL_SERVICE in present and (kind is _SERVER or (kind is _INTERNAL and local_root)):
+        name = _pick(get(LOCAL_SERVICE))
+        if name:
+            return name, False
+    if REMOTE_SERVICE in present and kind is not _SERVER and kind is not _INTERNAL:
+        remote = get(REMOTE_SERVICE)
+        if type(remote) is str and get("rpc.system") == "aws-api":
+            remote = remote.removeprefix("AWS.SDK.").removeprefix("AWS::")
+        name = _pick(remote)
+        if name:
+            return name, False
+    if "peer.service" in present:
+        name = _pick(get("peer.service"))
+        if name:
+            return name, False
+    if "aws.service" in present:
+        name = _pick(get("aws.service"))
+        if name:
+            return name, True
+    if "db.name" in present:
+        database = get("db.name")
+        if type(database) is str and database:
+            host = db_host(get("db.connection_string"))
+            name = entity_name(database + "@" + host if host else database)
+            if name:
+                return name, False
+    return "", False
+
+
+def _late_name(attributes: Mapping[str, Any], present: frozenset[str], kind: SpanKind) -> str:
+    """Name from the attributes below ``service.name`` in the chain (segment.go), or ``""``."""
+    for key in ("rpc.service", "http.host", "net.peer.name"):
+        if key in present:
+            name = _pick(attributes.get(key))
+            if name:
+                return name
+    if "server.address" in present and (kind is _CLIENT or kind is _PRODUCER):
+        return _pick(attributes.get("server.address"))
+    return ""
+
+
+def _name(
+    attributes: Mapping[str, Any],
+    present: frozenset[str],
+    kind: SpanKind,
+    span_name: Any,
+    service_name: str | None,
+    local_root: bool,
+) -> tuple[str, bool]:
+    """Return ``(name, from_aws_service)`` by the collector's chain (segment.go)."""
+    named = not present.isdisjoint(NAME_KEYS)
+    if named:
+        name, from_aws_service = _attribute_name(attributes, present, kind, local_root)
+        if name:
+            return name, from_aws_service
+    if kind is _SERVER and service_name:
+        return service_name, False
+    if named:
+        name = _late_name(attributes, present, kind)
+        if name:
+            return name, False
+    return entity_name(span_name) or _FALLBACK_NAME, False
+
+
+def _listed_keys(value: Any) -> frozenset[str]:
+    # Collector segment.go: aws.xray.annotations is a list of keys; other shapes are ignored.
+    if isinstance(value, (tuple, list)):
+        return frozenset(key for key in value if type(key) is str)
+    return _NO_KEYS
+
+
+def _links(links: Sequence[Link]) -> list[dict[str, Any]]:
+    """Collector span_links.go: ``[{"trace_id", "id"[, "attributes"]}]``."""
+    built = []
+    for link in links:
+        context = link.context
+        entry: dict[str, Any] = {
+            "trace_id": xray_trace_id(context.trace_id),
+            "id": _hex16(context.span_id),
+        }
+        attributes = link.attributes
+        if attributes:
+            cleaned = {metadata_key(key): clean_value(value) for key, value in attributes.items()}
+            entry["attributes"] = cleaned
+        built.append(entry)
+    return built
+
+
+def _entity(
+    fields: SpanFields,
+    attributes: Mapping[str, Any],
+    indexed: Collection[str],
+    index_all: bool,
+    span_id: str,
+    parent_id: str | None,
+    segment: bool,
+    local_root: bool,
+) -> Entity:
+    """Build one entity of a span; ``segment`` and the ids are decided by the caller.
+
+    ``attributes`` may differ from the span's own (the Application Signals service
+    segment drops the remote ones); ``local_root`` marks an Application Signals local
+    root, whose INTERNAL span is named after ``aws.local.service``.
+    """
+    span_name, context, _, kind, start, end, status, resource, _, events, links = fields
+    shape = shape_of(attributes)
+    present = shape.present
+    if start is None:
+        start = end if end is not None else time_ns()
+    if end is None or end < start:
+        end = start
+    entity: Entity = {
+        "name": "",
+        "id": span_id,
+        "trace_id": xray_trace_id(context.trace_id if context is not None else 0),
+        "start_time": start / 1e9,
+        "end_time": end / 1e9,
+    }
+    if parent_id is not None:
+        entity["parent_id"] = parent_id
+    if not segment:
+        entity["type"] = "subsegment"
+
+    consumed = ALWAYS
+    http_status = None
+    if not present.isdisjoint(HTTP_MARKERS):
+        http, http_status = make_http(attributes, present, kind is _SERVER, events)
+        if http is not None:
+            entity["http"] = http
+            consumed |= HTTP
+
+    is_error = status is not None and status.status_code is _ERROR
+    if http_status is not None or is_error:
+        fault, error, throttle = make_flags(http_status, is_error)
+        if fault:
+            entity["fault"] = True
+        if error:
+            entity["error"] = True
+        if throttle:
+            entity["throttle"] = True
+    aws_sdk = "rpc.system" in present and attributes["rpc.system"] == "aws-api"
+    if events or is_error:
+        cause, status_text_used = make_cause(
+            events,
+            is_error,
+            status.description if status is not None else None,
+            attributes.get("http.status_text"),
+            kind is _CLIENT or kind is _PRODUCER,
+            aws_sdk,
+        )
+        if cause is not None:
+            entity["cause"] = cause
+        if status_text_used:
+            consumed |= STATUS_TEXT
+
+    if "db.system" in present:
+        sql = make_sql(attributes, clean_value(span_name) if type(span_name) is str else "")
+        if sql is not None:
+            entity["sql"] = sql
+            consumed |= SQL
+
+    info = resource_info(resource)
+    if segment:
+        aws = dict(info.aws)
+        if not present.isdisjoint(AWS_KEYS):
+            aws.update(span_aws(attributes))
+        if aws:
+            entity["aws"] = aws
+        consumed |= USER
+        if info.origin is not None:
+            entity["origin"] = info.origin
+        if info.service is not None:
+            entity["service"] = dict(info.service)
+        if "enduser.id" in present:
+            user = clean_value(attributes["enduser.id"])
+            if user is not None and user != "":
+                entity["user"] = user if type(user) is str else str(user)
+    elif not present.isdisjoint(AWS_KEYS):
+        aws = span_aws(attributes)
+        if aws:
+            entity["aws"] = aws
+
+    annotations, metadata = annotations_and_metadata(
+        attributes,
+        leftovers(shape, consumed),
+        consumed_keys(shape, consumed).intersection(indexed) if indexed else _NO_KEYS,
+        indexed,
+        index_all,
+        _listed_keys(attributes[ANNOTATIONS_ATTRIBUTE])
+        if ANNOTATIONS_ATTRIBUTE in present
+        else _NO_KEYS,
+        info if segment else None,
+    )
+    if annotations is not None:
+        entity["annotations"] = annotations
+    if metadata is not None:
+        entity["metadata"] = metadata
+
+    if links:
+        entity["links"] = _links(links)
+
+    name, from_aws_service = _name(
+        attributes, present, kind, span_name, info.service_name, local_root
+    )
+    entity["name"] = name
+    override = attributes.get(NAMESPACE_ATTRIBUTE) if NAMESPACE_ATTRIBUTE in present else None
+    if type(override) is str and override in _NAMESPACES:
+        entity["namespace"] = override
+    elif not segment:
+        if aws_sdk or from_aws_service:
+            entity["namespace"] = "aws"
+        elif kind is _CLIENT or (
+            (kind is _PRODUCER or kind is _CONSUMER) and REMOTE_SERVICE in present
+        ):
+            entity["namespace"] = "remote"
+    return entity
+
+
+def _service_segment(entity: Entity, attributes: Mapping[str, Any], kind: SpanKind) -> None:
+    """Reduce a local root's second entity to its service segment (segment.go)."""
+    local = _pick(attributes.get(LOCAL_SERVICE))
+    if local:
+        entity["name"] = local
+    entity.pop("http", None)
+    entity.pop("namespace", None)
+    if kind is not _CONSUMER:
+        entity.pop("links", None)
+    aws = entity.get("aws")
+    if aws is not None:
+        for field in SPAN_FIELDS:
+            aws.pop(field, None)
+        if not aws:
+            del entity["aws"]
+    metadata = entity.get("metadata")
+    if metadata is not None:
+        kept = {
+            key: value
+            for key, value in metadata.get("default", {}).items()
+            if key.startswith(RESOURCE_PREFIX)
+        }
+        if kept:
+            entity["metadata"] = {"default": kept}
+        else:
+            del entity["metadata"]
+
+
+def translate_span(
+    span: ReadableSpan,
+    indexed_attributes: frozenset[str] = frozenset(),
+    index_all_attributes: bool = False,
+) -> list[dict[str, Any]]:
+    """Translate one finished span into its X-Ray entity dicts, ready for JSON.
+
+    The span's own entity comes first (``id`` = the span id as 16 lowercase hex),
+    then, only for an Application Signals local-root CLIENT/PRODUCER/CONSUMER span
+    (``aws.span.kind == "LOCAL_ROOT"``), the service segment it implies, with a
+    fresh id, which the first entity (then a dependency subsegment) names as its
+    ``parent_id``. Each entity has ``id``, ``name``, ``trace_id`` (``1-8hex-24hex``),
+    ``start_time``/``end_time`` (float seconds since the epoch, from the span's
+    nanoseconds; an end before the start is clamped to it), ``parent_id`` when the
+    span has a parent, and ``"type": "subsegment"`` unless it is a segment (SERVER
+    kind, no parent, or an Application Signals local root). The other fields follow
+    SPEC §5 and the collector's awsxrayexporter (segment.go and siblings).
+
+    ``indexed_attributes``: attribute keys that become annotations;
+    ``index_all_attributes``: every attribute does. Nested values from the Resource
+    may be shared between entities: change the top-level dicts of an entity (and its
+    ``aws`` dict), not the structures below them.
+    """
+    fields = read_span(span)
+    context = fields[1]
+    parent = fields[2]
+    kind = fields[3]
+    attributes = fields[8]
+    span_id = _hex16(context.span_id if context is not None else 0)
+    parent_id = _hex16(parent.span_id) if parent is not None and parent.span_id else None
+    if _SPAN_KIND not in attributes or attributes[_SPAN_KIND] != _LOCAL_ROOT:
+        segment = kind is _SERVER or parent_id is None
+        return [
+            _entity(
+                fields,
+                attributes,
+                indexed_attributes,
+                index_all_attributes,
+                span_id,
+                parent_id,
+                segment,
+                False,
+            )
+        ]
+    if kind is _SERVER or kind is _INTERNAL:
+        entity = _entity(
+            fields,
+            attributes,
+            indexed_attributes,
+            index_all_attributes,
+            span_id,
+            parent_id,
+            True,
+            True,
+        )
+        entity.pop("namespace", None)
+        return [entity]
+    service_id = new_id()
+    dependency = _entity(
+        fields,
+        attributes,
+        indexed_attributes,
+        index_all_attributes,
+        span_id,
+        service_id,
+        False,
+        True,
+    )
+    dependency.setdefault("namespace", "remote")
+    if kind is _CONSUMER:
+        dependency.pop("links", None)
+    service_attributes = {
+        key: value for key, value in attributes.items() if key not in _NOT_ON_SERVICE_SEGMENT
+    }
+    service = _entity(
+        fields,
+        service_attributes,
+        indexed_attributes,
+        index_all_attributes,
+        service_id,
+        parent_id,
+        True,
+        True,
+    )
+    _service_segment(service, attributes, kind)
+    return [dependency, service]
