@@ -85,7 +85,7 @@ class UDPDaemonEmitter:
         host, port = resolve_daemon_address(address)
         try:
             info = socket.getaddrinfo(host, port, socket.AF_INET, socket.SOCK_DGRAM)
-            self.address: tuple[str, int] = info[0][4][:2]
+            self.address: tuple[str, int] = (str(info[0][4][0]), port)
         except OSError:
             # Resolved per send instead; the daemon's name may appear later (a sidecar).
             self.address = (host, port)

@@ -9,7 +9,7 @@ from xraysink.propagator import HEADER_KEY
 from xraysink.trace_header import TraceHeader
 
 
-class XRayIdGenerator(AwsXRayIdGenerator):  # type: ignore[misc]
+class XRayIdGenerator(AwsXRayIdGenerator):
     """``AwsXRayIdGenerator`` (first 32 bits = epoch seconds), except that a new
     root span started under a context holding a parsed trace header without
     ``Parent`` (what an ALB sends) gets the header's ``Root``: the X-Ray SDKs

@@ -37,7 +37,7 @@ def context_with_header(header: TraceHeader | None, context: Context | None = No
     return trace.set_span_in_context(trace.NonRecordingSpan(span_context), context)
 
 
-class XRayPropagator(AwsXRayPropagator):  # type: ignore[misc]
+class XRayPropagator(AwsXRayPropagator):
     """``X-Amzn-Trace-Id`` propagator: lenient extract, standard inject."""
 
     def extract(
