@@ -21,6 +21,13 @@ def run(code: str, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def printed_trace_id(result: subprocess.CompletedProcess[str]) -> str:
+    """The X-Ray trace id of the 32-hex OpenTelemetry trace id the script printed."""
+    assert result.returncode == 0, result.stderr
+    digits = result.stdout.strip()
+    return f"1-{digits[:8]}-{digits[8:]}"
+
+
 def test_configure_is_idempotent_and_sends(receiver: Receiver) -> None:
     result = run(
         f"""
@@ -35,10 +42,9 @@ def test_configure_is_idempotent_and_sends(receiver: Receiver) -> None:
         print(f"{{span.get_span_context().trace_id:032x}}")
         """
     )
-    assert result.returncode == 0, result.stderr
-    digits = result.stdout.strip()
-    (segment,) = wait_for_trace(receiver, f"1-{digits[:8]}-{digits[8:]}", 1)
+    (segment,) = wait_for_trace(receiver, printed_trace_id(result), 1)
     assert segment["name"] == "svc"
+    digits = result.stdout.strip()
     # AwsXRayIdGenerator: the first 8 hex digits are the epoch seconds of the trace.
     assert abs(int(digits[:8], 16) - segment["start_time"]) < 60
 
@@ -57,9 +63,7 @@ def test_configure_adds_to_an_existing_provider(receiver: Receiver) -> None:
         print(f"{{span.get_span_context().trace_id:032x}}")
         """
     )
-    assert result.returncode == 0, result.stderr
-    digits = result.stdout.strip()
-    (entity,) = wait_for_trace(receiver, f"1-{digits[:8]}-{digits[8:]}", 1)
+    (entity,) = wait_for_trace(receiver, printed_trace_id(result), 1)
     assert entity["name"] == "mine"
 
 
@@ -102,7 +106,5 @@ def test_log_group_set_before_configuration(receiver: Receiver) -> None:
         print(f"{{span.get_span_context().trace_id:032x}}")
         """
     )
-    assert result.returncode == 0, result.stderr
-    digits = result.stdout.strip()
-    (segment,) = wait_for_trace(receiver, f"1-{digits[:8]}-{digits[8:]}", 1)
+    (segment,) = wait_for_trace(receiver, printed_trace_id(result), 1)
     assert segment["aws"]["cloudwatch_logs"] == [{"log_group": "/set/before"}]
