@@ -14,8 +14,8 @@ demo: $(STAMP)
 	$(VENV)/bin/xraysink demo
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check xraysink tests examples benchmarks
-	$(VENV)/bin/ruff format --check xraysink tests examples benchmarks
+	$(VENV)/bin/ruff check xraysink tests examples
+	$(VENV)/bin/ruff format --check xraysink tests examples
 	$(VENV)/bin/mypy
 
 test: lint
