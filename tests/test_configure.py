@@ -108,3 +108,48 @@ def test_log_group_set_before_configuration(receiver: Receiver) -> None:
     )
     (segment,) = wait_for_trace(receiver, printed_trace_id(result), 1)
     assert segment["aws"]["cloudwatch_logs"] == [{"log_group": "/set/before"}]
+
+
+def test_cancelled_request_and_task_from_a_thread_keep_the_trace(receiver: Receiver) -> None:
+    result = run(
+        f"""
+        import asyncio
+        import xraysink
+        from opentelemetry import trace
+        from starlette.requests import Request
+        from xraysink.asgi.middleware import xray_middleware
+        from xraysink.tasks import xray_task_async
+
+        provider = xraysink.configure("svc", daemon_address="{receiver.address}")
+        processor = provider._active_span_processor._span_processors[0]
+
+        @xray_task_async()
+        async def job():
+            return trace.get_current_span().get_span_context().trace_id
+
+        async def cancelled(request):
+            raise asyncio.CancelledError()
+
+        async def from_thread(request):
+            trace_id = trace.get_current_span().get_span_context().trace_id
+            found = await asyncio.to_thread(lambda: asyncio.run(job()))
+            assert found == trace_id, (found, trace_id)
+            raise asyncio.CancelledError()
+
+        async def main():
+            scope = {{"type": "http", "method": "GET", "path": "/", "query_string": b"",
+                      "headers": [(b"host", b"example.com")], "scheme": "http",
+                      "server": ("example.com", 80)}}
+            for handler in (cancelled, from_thread):
+                try:
+                    await xray_middleware(Request(scope), handler)
+                except asyncio.CancelledError:
+                    pass
+
+        asyncio.run(main())
+        print(len(processor._root_of), len(processor._waiting), processor.stats["documents"])
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    # Nothing left waiting; both requests and the task's segment were sent.
+    assert result.stdout.split() == ["0", "0", "3"]

@@ -139,3 +139,13 @@ def test_log_group_override_applies_to_segments_only(receiver: Receiver) -> None
     assert entities["root"]["aws"]["cloudwatch_logs"] == [{"log_group": "/set/later"}]
     assert "cloudwatch_logs" not in entities["child"].get("aws", {})
     assert entities_of(receiver.documents, "nope") == []
+
+
+def test_a_span_with_a_huge_user_still_arrives(receiver: Receiver) -> None:
+    _, provider = pipeline(receiver)
+    tracer = provider.get_tracer("test")
+    with tracer.start_as_current_span("user", attributes={"enduser.id": "u" * 70_000}) as span:
+        pass
+    trace_id = format_trace_id(span.get_span_context().trace_id)
+    (entity,) = wait_for_trace(receiver, trace_id, 1)
+    assert entity["metadata"]["default"]["xraysink.truncated"] is True

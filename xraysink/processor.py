@@ -78,16 +78,19 @@ class XRaySpanProcessor(SpanProcessor):
         with self._lock:
             root = self._root_of.pop(span_id, None)
             children = self._waiting.pop(span_id, None) if root == span_id else None
+            if span.context.trace_flags.sampled:
+                self.stats["spans"] += 1
         if not span.context.trace_flags.sampled:
             return
-        self.stats["spans"] += 1
         try:
             entities = translate_span(span, self.indexed_attributes, self.index_all_attributes)
         except Exception:
             self._drop("translation", "a span could not be translated and was dropped")
             return
-        if self.log_groups is not None and "type" not in entities[0]:
-            entities[0].setdefault("aws", {})["cloudwatch_logs"] = self.log_groups
+        if self.log_groups is not None:
+            for entity in entities:
+                if "type" not in entity:
+                    entity.setdefault("aws", {})["cloudwatch_logs"] = self.log_groups
         if root is not None and root != span_id:
             with self._lock:
                 waiting = self._waiting.get(root)
@@ -114,13 +117,16 @@ class XRaySpanProcessor(SpanProcessor):
             except Exception:
                 self._drop("send", "the emitter failed to send a document, which was dropped")
                 continue
-            self.stats["documents"] += 1
-            self.stats["bytes"] += len(payload)
+            with self._lock:
+                self.stats["documents"] += 1
+                self.stats["bytes"] += len(payload)
 
     def _drop(self, kind: str, message: str) -> None:
-        self.stats["dropped_" + kind] += 1
-        if kind not in self._logged:
+        with self._lock:
+            self.stats["dropped_" + kind] += 1
+            first = kind not in self._logged
             self._logged.add(kind)
+        if first:
             logger.warning(
                 "xraysink: %s (first of its kind; further ones only counted in stats)",
                 message,

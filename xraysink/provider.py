@@ -69,6 +69,8 @@ def configure(
     global _processor, _provider
     with _lock:
         if _processor is not None and _provider is not None:
+            if isinstance(_processor.emitter, UDPDaemonEmitter):
+                _processor.emitter.close()
             _processor.emitter = emitter
             _processor.indexed_attributes = frozenset(indexed_attributes)
             _processor.index_all_attributes = index_all_attributes

@@ -18,7 +18,9 @@ from xraysink.emitter import MAX_DOCUMENT_BYTES
 Entity = dict[str, Any]
 
 # Fields dropped in this order from an entity that is too large on its own.
-_EXPENDABLE = ("metadata", "cause", "sql", "aws", "http", "annotations", "links")
+_EXPENDABLE = ("metadata", "cause", "sql", "aws", "http", "annotations", "links", "user", "service")
+# What an entity keeps when nothing else fits: X-Ray's required fields.
+_ESSENTIAL = ("id", "name", "start_time", "end_time", "trace_id", "parent_id", "type")
 _SUBSEGMENTS_KEY_OVERHEAD = len(',"subsegments":[]')
 
 
@@ -78,5 +80,9 @@ def _truncate(entity: Entity, limit: int) -> bytes:
         document = dumps(entity)
         if len(document) <= limit:
             return document
+    kept = {key: entity[key] for key in _ESSENTIAL if key in entity}
+    entity.clear()
+    entity.update(kept)
     entity["name"] = str(entity.get("name", ""))[:200]
+    entity["metadata"] = {"default": {"xraysink.truncated": True}}
     return dumps(entity)

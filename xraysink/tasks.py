@@ -57,7 +57,9 @@ def xray_task_async(*, _url_path: str | None = None) -> Callable[[T], T]:
         if task_path is None:
             task_path = _task_path(wrapped, instance)
         url = TASK_URL_FORMAT.format(task_path=task_path)
-        if not has_current_trace():
+        if not has_current_trace() or not _loop_running():
+            # No loop to schedule on (e.g. a worker thread that carries the trace):
+            # the caller awaits the coroutine, and its segment joins the current trace.
             return _run_in_segment(wrapped(*args, **kwargs), url)
         with _tracer.start_as_current_span(
             f"Create Task: {task_path}",
@@ -94,6 +96,14 @@ async def _run_in_segment(coro: Awaitable[T], url: str) -> T:
             span.record_exception(exc)
             span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
             raise
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def _task_path(wrapped: Callable[..., Any], instance: Any) -> str:

@@ -157,8 +157,10 @@ async def _starlette(request: Any, call_next: Callable[[Any], Awaitable[Any]]) -
     ):
         try:
             response = await call_next(request)
-        except Exception as exc:
-            _record_exception(span, exc)
+        except BaseException as exc:
+            # CancelledError (client gone, timeout) too: an open span would be lost.
+            if isinstance(exc, Exception):
+                _record_exception(span, exc)
             if owned:
                 span.end()
             raise
@@ -173,16 +175,35 @@ def _end_after_body(response: Any, span: Span) -> None:
     body = getattr(response, "body_iterator", None)
     if body is None:
         span.end()
-        return
+    else:
+        response.body_iterator = _BodyThenEnd(body, span)
 
-    async def body_then_end() -> AsyncIterator[Any]:
+
+class _BodyThenEnd:
+    """The response body, ending the span after its last chunk, on an error, or when
+    dropped unread (a client gone before the body: an async generator's ``finally``
+    would never run then)."""
+
+    def __init__(self, body: AsyncIterator[Any], span: Span) -> None:
+        self._body = body
+        self._span = span
+
+    def __aiter__(self) -> _BodyThenEnd:
+        return self
+
+    async def __anext__(self) -> Any:
         try:
-            async for chunk in body:
-                yield chunk
-        finally:
-            span.end()
+            return await self._body.__anext__()
+        except BaseException:
+            self._end()
+            raise
 
-    response.body_iterator = body_then_end()
+    def _end(self) -> None:
+        if self._span.is_recording():
+            self._span.end()
+
+    def __del__(self) -> None:
+        self._end()
 
 
 async def _aiohttp(request: Any, handler: Callable[[Any], Awaitable[Any]]) -> Any:
