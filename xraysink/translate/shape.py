@@ -50,6 +50,8 @@ NAME_KEYS = frozenset(
         "http.host",
         "net.peer.name",
         "server.address",
+        "http.url",
+        "url.full",
     }
 )
 # Every key the translator reads.

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from time import time_ns
 from typing import Any
+from urllib.parse import urlsplit
 
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import Link, SpanKind, StatusCode
@@ -151,8 +152,20 @@ def _late_name(attributes: Mapping[str, Any], present: frozenset[str], kind: Spa
             name = _pick(attributes.get(key))
             if name:
                 return name
-    if "server.address" in present and (kind is _CLIENT or kind is _PRODUCER):
-        return _pick(attributes.get("server.address"))
+    if kind is _CLIENT or kind is _PRODUCER:
+        if "server.address" in present:
+            return _pick(attributes.get("server.address"))
+        # The X-Ray SDKs name an HTTP call after its host; instrumentations on the old
+        # conventions (httpx, requests) record only the URL.
+        for key in ("http.url", "url.full"):
+            url = attributes.get(key)
+            if type(url) is str:
+                try:
+                    host = urlsplit(url).hostname
+                except ValueError:
+                    host = None
+                if host:
+                    return _pick(host)
     return ""
 
 
