@@ -182,6 +182,7 @@ def test_namespace_aws_for_aws_sdk_calls() -> None:
 
 def test_producer_with_remote_service_is_remote() -> None:
     entity = one(child({"aws.remote.service": "orders-queue"}, kind=SpanKind.PRODUCER))
+    assert entity["namespace"] == "remote"
     assert entity["name"] == "orders-queue"
 
 
@@ -198,6 +199,7 @@ def test_namespace_override() -> None:
 
 def test_invalid_namespace_override_is_ignored() -> None:
     entity = one(child({"xraysink.namespace": "elsewhere"}, kind=SpanKind.CLIENT))
+    assert entity["namespace"] == "remote"
 
 
 def test_override_attributes_never_reach_metadata_or_annotations() -> None:
