@@ -22,12 +22,6 @@ from xraysink.receiver.server import Receiver
 CALLER_PARENT = "53995c3f42cd8ad8"
 
 
-@pytest.fixture(scope="module")
-def daemon() -> Iterator[Receiver]:
-    with Receiver() as receiver:
-        yield receiver
-
-
 @pytest.fixture(scope="module", params=["fastapi-telemetry", "middleware-span"])
 def base_url(request: pytest.FixtureRequest, daemon: Receiver) -> Iterator[str]:
     tracing = "1" if request.param == "fastapi-telemetry" else "0"

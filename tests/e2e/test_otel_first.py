@@ -14,12 +14,6 @@ from xraysink.receiver.server import Receiver
 
 
 @pytest.fixture(scope="module")
-def daemon() -> Iterator[Receiver]:
-    with Receiver() as receiver:
-        yield receiver
-
-
-@pytest.fixture(scope="module")
 def base_url(daemon: Receiver) -> Iterator[str]:
     with serve(uvicorn("otel_first_fastapi:app"), daemon_env(daemon.port)) as url:
         yield url
