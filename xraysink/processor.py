@@ -20,6 +20,8 @@ from opentelemetry.trace import SpanKind
 
 from xraysink.assemble import nest
 from xraysink.emitter import Document, Emitter, UDPDaemonEmitter
+from xraysink.recorded import entities as recorded_entities
+from xraysink.recorded import merge_recorded
 from xraysink.serialize import encode_documents
 from xraysink.translate import translate_span
 
@@ -80,10 +82,13 @@ class XRaySpanProcessor(SpanProcessor):
             children = self._waiting.pop(span_id, None) if root == span_id else None
             if span.context.trace_flags.sampled:
                 self.stats["spans"] += 1
+        recorded = recorded_entities.pop(span_id, None) if recorded_entities else None
         if not span.context.trace_flags.sampled:
             return
         try:
             entities = translate_span(span, self.indexed_attributes, self.index_all_attributes)
+            if recorded is not None:
+                merge_recorded(entities[0], *recorded)
         except Exception:
             self._drop("translation", "a span could not be translated and was dropped")
             return
@@ -132,6 +137,12 @@ class XRaySpanProcessor(SpanProcessor):
                 message,
                 exc_info=True,
             )
+
+    def local_root_id(self, span_id: int) -> int | None:
+        """Span id of the local root of the open span ``span_id`` while that root
+        is open too; None otherwise (what the recorder bridge's stand-ins need)."""
+        root = self._root_of.get(span_id)
+        return root if root is not None and root in self._root_of else None
 
     def shutdown(self) -> None:
         self.force_flush()

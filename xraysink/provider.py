@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
+import wrapt
 from opentelemetry import propagate, trace
 from opentelemetry.propagators.composite import CompositePropagator
 from opentelemetry.sdk.resources import Resource
@@ -120,6 +121,12 @@ def recorder_mode() -> bool:
     return _recorder_mode
 
 
+def local_root_id(span_id: int) -> int | None:
+    """See ``XRaySpanProcessor.local_root_id``; None without a pipeline."""
+    processor = _processor
+    return processor.local_root_id(span_id) if processor is not None else None
+
+
 def set_log_group(log_group: str) -> None:
     """Put ``aws.cloudwatch_logs: [{"log_group": log_group}]`` on every segment
     sent from now on, whether the pipeline exists yet or not."""
@@ -132,6 +139,10 @@ def set_log_group(log_group: str) -> None:
 
 def _install(processor: XRaySpanProcessor, resource: Resource, sampler: Sampler | None) -> None:
     global _processor, _provider
+    # xray_recorder calls join the OpenTelemetry trace (xraysink.bridge), without
+    # importing aws_xray_sdk (0.3 s) for processes that never use it.
+    wrapt.register_post_import_hook(_bridge_recorder, "aws_xray_sdk.core")
+    wrapt.register_post_import_hook(_correct_httplib_patch, "aws_xray_sdk.ext.httplib")
     processor.log_groups = _log_groups
     current = trace.get_tracer_provider()
     if not isinstance(current, TracerProvider):
@@ -147,6 +158,18 @@ def _install(processor: XRaySpanProcessor, resource: Resource, sampler: Sampler 
         _provider = current
     _processor = processor
     propagate.set_global_textmap(_propagator())
+
+
+def _bridge_recorder(module: Any) -> None:
+    from xraysink.bridge import install
+
+    install(sdk_decides=_recorder_mode)
+
+
+def _correct_httplib_patch(module: Any) -> None:
+    from xraysink.httplib_header import install
+
+    install()
 
 
 def _propagator() -> Any:

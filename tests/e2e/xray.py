@@ -13,21 +13,23 @@ from xraysink.receiver.server import Receiver
 from xraysink.receiver.validate import validate_document
 
 
-def entities_of(documents: list[dict[str, Any]], trace_id: str) -> list[dict[str, Any]]:
-    """Every entity of ``trace_id``: documents and their embedded subsegments, each
-    copied with ``_parent`` (its parent's id, from ``parent_id`` or embedding)."""
+def entities_of(documents: list[dict[str, Any]], trace_id: str | None) -> list[dict[str, Any]]:
+    """Every entity of ``trace_id`` (of every trace when None): documents and their
+    embedded subsegments, each copied with ``_parent`` (its parent's id, from
+    ``parent_id`` or embedding) and ``_trace`` (its document's trace id)."""
     found: list[dict[str, Any]] = []
 
-    def walk(entity: dict[str, Any], parent: str | None) -> None:
+    def walk(entity: dict[str, Any], parent: str | None, trace: str) -> None:
         flat = {key: value for key, value in entity.items() if key != "subsegments"}
         flat["_parent"] = entity.get("parent_id", parent)
+        flat["_trace"] = trace
         found.append(flat)
         for child in entity.get("subsegments", ()):
-            walk(child, entity["id"])
+            walk(child, entity["id"], trace)
 
     for document in documents:
-        if document.get("trace_id") == trace_id:
-            walk(document, None)
+        if trace_id is None or document.get("trace_id") == trace_id:
+            walk(document, None, document.get("trace_id", ""))
     return found
 
 

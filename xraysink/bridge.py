@@ -1,0 +1,282 @@
+"""The X-Ray SDK recorder API on OpenTelemetry spans (SPEC §2, "xray_recorder.* calls").
+
+aws_xray_sdk's extension point for where entities live is the recorder's context
+(``xray_recorder.configure(context=...)``). :class:`RecorderBridge` is such a
+context whose current entity is always the current OpenTelemetry span:
+
+- ``put_segment``/``put_subsegment`` (``begin_segment``, ``begin_subsegment``,
+  ``in_subsegment``, ``capture``, the SDK's patchers) start an OpenTelemetry span,
+  make it current, and give the SDK entity that span's trace id and id;
+- ``get_trace_entity`` returns that entity or, for a span started elsewhere
+  (xraysink's middleware, an OpenTelemetry instrumentation), a stand-in entity with
+  the span's ids, so ``current_segment()``, ``put_annotation()`` and the patchers'
+  trace headers work everywhere;
+- ``end_segment``/``end_subsegment`` end the span. What the SDK recorded on the
+  entity reaches the span's document through :mod:`xraysink.recorded`.
+
+The recorder never sends these entities itself: a bridged segment holds one
+reference on its ``ref_counter`` so ``ready_to_send()`` stays false, and no entity
+is ever added to a parent's ``subsegments``, so there is nothing to stream. Every
+span is sent once, by the span processor.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import random
+from typing import Any, NamedTuple
+
+from aws_xray_sdk.core.context import Context
+from aws_xray_sdk.core.models.dummy_entities import DummySegment, DummySubsegment
+from aws_xray_sdk.core.models.segment import Segment
+from aws_xray_sdk.core.models.subsegment import Subsegment
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags
+
+from xraysink import __version__, provider
+from xraysink.propagator import context_with_header
+from xraysink.recorded import entities as recorded
+from xraysink.trace_header import TraceHeader, parse_trace_id
+from xraysink.translate.shape import NAME_ATTRIBUTE
+
+logger = logging.getLogger(__name__)
+
+_tracer = trace.get_tracer("xraysink.bridge", __version__)
+
+#: X-Ray SDK subsegment namespace -> span kind (the translator maps it back).
+_KINDS = {"remote": SpanKind.CLIENT, "aws": SpanKind.CLIENT}
+
+
+class _Open(NamedTuple):
+    entity: Any
+    span: trace.Span
+    #: The OpenTelemetry context to restore when the entity ends.
+    previous: otel_context.Context
+
+
+#: span id -> entity started through the bridge and not ended yet.
+_open: dict[int, _Open] = {}
+
+# The recorder asks for the current segment right after ending it (to decide on
+# sending it); by then its span is no longer current. Answered once.
+_ended: contextvars.ContextVar[Any] = contextvars.ContextVar("xraysink_ended_segment", default=None)
+
+
+def xray_trace_id(trace_id: int) -> str:
+    """128-bit OpenTelemetry trace id -> ``1-xxxxxxxx-xxxxxxxxxxxxxxxxxxxxxxxx``."""
+    digits = format(trace_id, "032x")
+    return f"1-{digits[:8]}-{digits[8:]}"
+
+
+def _ns(seconds: float | None) -> int | None:
+    return None if seconds is None else int(seconds * 1e9)
+
+
+def _span_id(value: Any) -> int | None:
+    try:
+        span_id = int(value, 16) if isinstance(value, str) and len(value) == 16 else 0
+    except ValueError:
+        return None
+    return span_id or None
+
+
+def _give_ids(entity: Any, context: SpanContext) -> None:
+    entity.trace_id = xray_trace_id(context.trace_id)
+    entity.id = format(context.span_id, "016x")
+
+
+def _non_recording(trace_id: int) -> NonRecordingSpan:
+    span_id = random.getrandbits(64) or 1
+    return NonRecordingSpan(SpanContext(trace_id, span_id, False, TraceFlags(0)))
+
+
+class RecorderBridge(Context):  # type: ignore[misc]
+    """An aws_xray_sdk ``Context`` backed by the OpenTelemetry context.
+
+    ``sdk_decides``: whether a segment's sampling decision is the recorder's (the
+    1.6.2 set-up, ``sampling``/``sampler`` of ``xray_recorder.configure``) or the
+    OpenTelemetry sampler's (``xraysink.configure``; then only an explicit
+    ``sampling=0`` or a ``DummySegment`` forces "not sampled").
+    """
+
+    def __init__(self, context_missing: str = "LOG_ERROR", *, sdk_decides: bool = True) -> None:
+        super().__init__(context_missing)
+        self.sdk_decides = sdk_decides
+
+    def put_segment(self, segment: Any) -> None:
+        _ended.set(None)
+        decided: bool | None = bool(segment.sampled)
+        if decided and not self.sdk_decides:
+            decided = None
+        header = TraceHeader(
+            parse_trace_id(segment.trace_id or "") or _new_trace_id(),
+            _span_id(segment.parent_id),
+            decided,
+            False,
+        )
+        previous = otel_context.get_current()
+        # The id generator reads the header from the current context.
+        token = otel_context.attach(context_with_header(header))
+        try:
+            span = _tracer.start_span(
+                segment.name,
+                kind=SpanKind.SERVER,
+                attributes={NAME_ATTRIBUTE: segment.name},
+                start_time=_ns(segment.start_time),
+            )
+        finally:
+            otel_context.detach(token)
+        self._begin(segment, span, previous)
+        if not span.is_recording():
+            segment.sampled = False
+
+    def put_subsegment(self, subsegment: Any) -> None:
+        parent = trace.get_current_span()
+        parent_context = parent.get_span_context()
+        if not parent_context.is_valid:
+            logger.warning("Active segment or subsegment not found. Discarded %s.", subsegment.name)
+            return
+        span: trace.Span
+        if isinstance(subsegment, DummySubsegment) or not parent.is_recording():
+            span = _non_recording(parent_context.trace_id)
+        else:
+            span = _tracer.start_span(
+                subsegment.name,
+                kind=_KINDS.get(subsegment.namespace, SpanKind.INTERNAL),
+                attributes={NAME_ATTRIBUTE: subsegment.name},
+                start_time=_ns(subsegment.start_time),
+            )
+        subsegment.parent_id = format(parent_context.span_id, "016x")
+        self._begin(subsegment, span, otel_context.get_current())
+
+    def _begin(self, entity: Any, span: trace.Span, previous: otel_context.Context) -> None:
+        span_context = span.get_span_context()
+        _give_ids(entity, span_context)
+        _open[span_context.span_id] = _Open(entity, span, previous)
+        if span.is_recording():
+            recorded[span_context.span_id] = (entity, True)
+        otel_context.attach(trace.set_span_in_context(span, previous))
+
+    def end_segment(self, end_time: float | None = None) -> None:
+        entity = self.get_trace_entity()
+        if not entity:
+            logger.warning("No segment to end")
+            return
+        segment = entity.parent_segment if self._is_subsegment(entity) else entity
+        opened = _open.pop(_span_id(segment.id) or 0, None)
+        if opened is None:
+            # A stand-in: the segment's span belongs to whoever started it (the
+            # middleware, an instrumentation) and ends with it.
+            return
+        segment.close(end_time)
+        segment.ref_counter.increment()
+        otel_context.attach(opened.previous)
+        opened.span.end(_ns(segment.end_time))
+        _ended.set(segment)
+
+    def end_subsegment(self, end_time: float | None = None) -> bool:
+        span_context = trace.get_current_span().get_span_context()
+        opened = _open.get(span_context.span_id) if span_context.is_valid else None
+        if opened is None or not self._is_subsegment(opened.entity):
+            if not isinstance(self.get_trace_entity(), DummySegment):
+                logger.warning("No subsegment to end.")
+            return False
+        del _open[span_context.span_id]
+        opened.entity.close(end_time)
+        otel_context.attach(opened.previous)
+        opened.span.end(_ns(opened.entity.end_time))
+        return True
+
+    def get_trace_entity(self) -> Any:
+        span = trace.get_current_span()
+        span_context = span.get_span_context()
+        if not span_context.is_valid or span_context.is_remote:
+            ended = _ended.get()
+            if ended is not None:
+                _ended.set(None)
+                return ended
+            return super().get_trace_entity()
+        opened = _open.get(span_context.span_id)
+        if opened is not None:
+            return opened.entity
+        known = recorded.get(span_context.span_id)
+        if known is not None:
+            return known[0]
+        return _stand_in(span, span_context)
+
+    def set_trace_entity(self, trace_entity: Any) -> None:
+        """Make ``trace_entity`` (from ``get_trace_entity()`` elsewhere, e.g. before
+        handing work to a thread) the current entity: its span becomes current."""
+        span_id = _span_id(getattr(trace_entity, "id", None))
+        trace_id = parse_trace_id(getattr(trace_entity, "trace_id", "") or "")
+        if span_id is None or trace_id is None:
+            super().set_trace_entity(trace_entity)
+            return
+        opened = _open.get(span_id)
+        if opened is not None:
+            span: trace.Span = opened.span
+        else:
+            flags = TraceFlags(TraceFlags.SAMPLED if trace_entity.sampled else 0)
+            span = NonRecordingSpan(SpanContext(trace_id, span_id, False, flags))
+        otel_context.attach(trace.set_span_in_context(span))
+
+    def clear_trace_entities(self) -> None:
+        _ended.set(None)
+        super().clear_trace_entities()
+
+
+def _new_trace_id() -> int:
+    from xraysink.ids import XRayIdGenerator
+
+    return XRayIdGenerator().generate_trace_id()
+
+
+def _stand_in(span: trace.Span, span_context: SpanContext) -> Any:
+    """An SDK entity for a span started outside the bridge: a segment for a local
+    root, else a subsegment of a stand-in for its local root (which gets what
+    ``current_segment()`` records)."""
+    name = str(getattr(span, "name", "") or "span")
+    if not span.is_recording():
+        dummy = DummySegment(name)
+        _give_ids(dummy, span_context)
+        return dummy
+    root_id = provider.local_root_id(span_context.span_id)
+    if root_id is None or root_id == span_context.span_id:
+        segment = Segment(name)
+        _give_ids(segment, span_context)
+        recorded[span_context.span_id] = (segment, False)
+        return segment
+    known = recorded.get(root_id)
+    if known is not None:
+        root = known[0]
+    else:
+        root = Segment(name)
+        root.trace_id = xray_trace_id(span_context.trace_id)
+        root.id = format(root_id, "016x")
+        recorded[root_id] = (root, False)
+    kind = getattr(span, "kind", SpanKind.INTERNAL)
+    namespace = "remote" if kind in (SpanKind.CLIENT, SpanKind.PRODUCER) else "local"
+    subsegment = Subsegment(name, namespace, root)
+    _give_ids(subsegment, span_context)
+    parent = getattr(span, "parent", None)
+    if parent is not None:
+        subsegment.parent_id = format(parent.span_id, "016x")
+    recorded[span_context.span_id] = (subsegment, False)
+    return subsegment
+
+
+def install(*, sdk_decides: bool) -> None:
+    """Put a :class:`RecorderBridge` into aws_xray_sdk's global recorder unless it
+    has one already (``AsyncContext``) or a context the user chose. Without
+    ``sdk_decides`` (the OpenTelemetry-first set-up) the OpenTelemetry sampler
+    decides, so the recorder's own sampler, whose centralized rules poll the
+    daemon, is turned off."""
+    from aws_xray_sdk.core import xray_recorder
+
+    if type(xray_recorder.context) is Context:
+        missing = xray_recorder.context.context_missing
+        xray_recorder.context = RecorderBridge(missing, sdk_decides=sdk_decides)
+        if not sdk_decides:
+            xray_recorder.sampling = False

@@ -1,0 +1,59 @@
+"""The trace header on ``http.client`` calls traced by the X-Ray SDK's ``httplib`` patch.
+
+That patch (aws_xray_sdk ``ext/httplib``) injects ``X-Amzn-Trace-Id`` only while a
+subsegment is open, with the *enclosing* subsegment as ``Parent``, and writes it
+into the headers dict it was given, which is the shared default dict of
+``HTTPConnection.request()`` (SPEC §7), so later calls outside any trace carry a
+stale header. Under xraysink every outgoing call made inside a trace carries the
+current Root, Parent and Sampled (issue 3 §2), so this wrapper sits *inside* the
+SDK's: when it runs, the call's own subsegment is the current span, and it sends
+the global propagator's headers (X-Ray, plus W3C when configured) on a copy.
+"""
+
+from __future__ import annotations
+
+import http.client
+from typing import Any
+
+import wrapt
+from opentelemetry import propagate, trace
+
+_installed = False
+
+
+def install() -> None:
+    """Wrap ``HTTPConnection._send_request`` once. Must run before the SDK's patch
+    wraps it (xraysink registers it for the import of ``aws_xray_sdk.ext.httplib``,
+    which precedes ``patch()``); installed after, the header's ``Parent`` is the
+    enclosing entity, as with the SDK alone."""
+    global _installed
+    if not _installed:
+        _installed = True
+        wrapt.wrap_function_wrapper(http.client, "HTTPConnection._send_request", _send_request)
+
+
+def _send_request(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+    span_context = trace.get_current_span().get_span_context()
+    if not span_context.is_valid or span_context.is_remote:
+        return wrapped(*args, **kwargs)
+    try:
+        return wrapped(*_with_trace_headers(*args, **kwargs))
+    except _Unrecognised:
+        return wrapped(*args, **kwargs)
+
+
+class _Unrecognised(Exception):
+    """The call's arguments are not ``(method, url, body, headers[, encode_chunked])``."""
+
+
+def _with_trace_headers(
+    method: Any, url: Any, body: Any = None, headers: Any = None, encode_chunked: bool = False
+) -> tuple[Any, ...]:
+    if not isinstance(headers, dict):
+        raise _Unrecognised
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    names = {name.lower() for name in carrier}
+    sent = {name: value for name, value in headers.items() if str(name).lower() not in names}
+    sent.update(carrier)
+    return method, url, body, sent, encode_chunked

@@ -1,0 +1,92 @@
+"""What X-Ray SDK code recorded on a span, waiting for the span's document.
+
+The recorder bridge (:mod:`xraysink.bridge`) hands out X-Ray SDK entities
+(``Segment``/``Subsegment``) whose ids are those of OpenTelemetry spans. Whatever
+the SDK API puts on such an entity (``put_annotation``, ``put_metadata``,
+``put_http_meta``, ``set_user``, ``add_exception``, ``apply_status_code``, the
+``aws``/``sql`` blocks of the SDK's patchers) is merged into the span's translated
+document by the span processor when the span ends (SPEC §2, issue 3: "reaches the
+document unchanged"). This module imports nothing from ``aws_xray_sdk``: the
+OpenTelemetry-first path never pays for it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: span id (int) -> (X-Ray SDK entity, owned). ``owned``: the bridge started the
+#: span for an SDK ``begin_*`` call, so the entity's ``namespace`` is the SDK's too;
+#: a stand-in for a span started elsewhere only adds what was recorded on it.
+#: Filled by the bridge, emptied by ``XRaySpanProcessor.on_end``.
+entities: dict[int, tuple[Any, bool]] = {}
+
+# Blocks whose sub-dicts merge key by key into the translated ones.
+_NESTED = ("http", "metadata")
+_FLAGS = ("error", "fault", "throttle")
+
+
+def merge_recorded(document: dict[str, Any], entity: Any, owned: bool) -> None:
+    """Merge the fields an X-Ray SDK entity recorded into ``document`` (a translated
+    X-Ray entity dict, changed in place). The SDK's values win key by key; the
+    translator's ``aws.xray`` SDK description stays (the span was made by
+    xraysink, whatever API started it). Reads the entity's attributes directly
+    (the shapes of aws_xray_sdk's ``Entity.to_dict``) without serializing it."""
+    fields = vars(entity)
+    annotations = fields.get("annotations")
+    if annotations:
+        document.setdefault("annotations", {}).update(annotations)
+    for block in _NESTED:
+        recorded = fields.get(block)
+        if recorded:
+            target = document.setdefault(block, {})
+            for key, values in recorded.items():
+                if isinstance(values, dict):
+                    target.setdefault(key, {}).update(values)
+    aws = fields.get("aws")
+    if aws:
+        _merge_aws(document.setdefault("aws", {}), aws)
+    for key in ("sql", "service"):
+        recorded = fields.get(key)
+        if recorded:
+            document[key] = {**document.get(key, {}), **recorded}
+    for flag in _FLAGS:
+        if fields.get(flag):
+            document[flag] = True
+    for key in ("user", "origin"):
+        if fields.get(key):
+            document[key] = fields[key]
+    cause = fields.get("cause")
+    if cause:
+        _merge_cause(document, cause)
+    if owned and fields.get("namespace"):
+        document["namespace"] = fields["namespace"]
+
+
+def _merge_aws(target: dict[str, Any], aws: dict[str, Any]) -> None:
+    for key, value in aws.items():
+        if key == "xray" and isinstance(value, dict):
+            xray = target.setdefault("xray", {})
+            for name, setting in value.items():
+                if name not in ("sdk", "sdk_version"):
+                    xray[name] = setting
+        else:
+            target[key] = value
+
+
+def _merge_cause(document: dict[str, Any], cause: Any) -> None:
+    if not isinstance(cause, dict):
+        # An exception id: the SDK recorded the exception on a child already.
+        document.setdefault("cause", cause)
+        return
+    exceptions = [
+        throwable.to_dict() if hasattr(throwable, "to_dict") else throwable
+        for throwable in cause.get("exceptions", ())
+    ]
+    current = document.get("cause")
+    if isinstance(current, dict) and current.get("exceptions"):
+        current["exceptions"].extend(exceptions)
+        return
+    document["cause"] = {
+        "working_directory": cause.get("working_directory", ""),
+        "exceptions": exceptions,
+    }
