@@ -14,9 +14,10 @@ context whose current entity is always the current OpenTelemetry span:
 - ``end_segment``/``end_subsegment`` end the span. What the SDK recorded on the
   entity reaches the span's document through :mod:`xraysink.recorded`.
 
-The recorder never sends these entities itself: a bridged segment holds one
-reference on its ``ref_counter`` so ``ready_to_send()`` stays false, and no entity
-is ever added to a parent's ``subsegments``, so there is nothing to stream. Every
+The recorder never sends these entities itself: a bridged segment keeps one
+reference on its ``ref_counter`` after it ends, so ``ready_to_send()`` stays
+false, and no entity is ever added to a parent's ``subsegments``, so there is
+nothing to stream. Every
 span is sent once, by the span processor.
 """
 
@@ -117,11 +118,14 @@ class RecorderBridge(Context):  # type: ignore[misc]
             False,
         )
         previous = otel_context.get_current()
-        # The id generator reads the header from the current context.
-        token = otel_context.attach(context_with_header(header))
+        parent = context_with_header(header)
+        # The sampler reads the header from the context given, the id generator
+        # from the current one.
+        token = otel_context.attach(parent)
         try:
             span = _tracer.start_span(
                 segment.name,
+                context=parent,
                 kind=SpanKind.SERVER,
                 attributes={NAME_ATTRIBUTE: segment.name},
                 start_time=_ns(segment.start_time),
@@ -139,7 +143,8 @@ class RecorderBridge(Context):  # type: ignore[misc]
             logger.warning("Active segment or subsegment not found. Discarded %s.", subsegment.name)
             return
         span: trace.Span
-        if isinstance(subsegment, DummySubsegment) or not parent.is_recording():
+        # A sampled parent may be a NonRecordingSpan: set_trace_entity in a thread.
+        if isinstance(subsegment, DummySubsegment) or not parent_context.trace_flags.sampled:
             span = _non_recording(parent_context.trace_id)
         else:
             span = _tracer.start_span(
@@ -149,6 +154,9 @@ class RecorderBridge(Context):  # type: ignore[misc]
                 start_time=_ns(subsegment.start_time),
             )
         subsegment.parent_id = format(parent_context.span_id, "016x")
+        # What Segment.add_subsegment counts, without the child list the recorder
+        # would stream: the subsegment's close() takes it back.
+        subsegment.parent_segment.ref_counter.increment()
         self._begin(subsegment, span, otel_context.get_current())
 
     def _begin(self, entity: Any, span: trace.Span, previous: otel_context.Context) -> None:
@@ -223,8 +231,11 @@ class RecorderBridge(Context):  # type: ignore[misc]
         otel_context.attach(trace.set_span_in_context(span))
 
     def clear_trace_entities(self) -> None:
+        """No current entity any more: the empty OpenTelemetry context becomes
+        current (what a worker thread given ``set_trace_entity`` does when done)."""
         _ended.set(None)
         super().clear_trace_entities()
+        otel_context.attach(otel_context.Context())
 
 
 def _new_trace_id() -> int:
@@ -238,7 +249,7 @@ def _stand_in(span: trace.Span, span_context: SpanContext) -> Any:
     root, else a subsegment of a stand-in for its local root (which gets what
     ``current_segment()`` records)."""
     name = str(getattr(span, "name", "") or "span")
-    if not span.is_recording():
+    if not span_context.trace_flags.sampled:
         dummy = DummySegment(name)
         _give_ids(dummy, span_context)
         return dummy
@@ -246,7 +257,9 @@ def _stand_in(span: trace.Span, span_context: SpanContext) -> Any:
     if root_id is None or root_id == span_context.span_id:
         segment = Segment(name)
         _give_ids(segment, span_context)
-        recorded[span_context.span_id] = (segment, False)
+        # Only a span the processor knows open will end through it and collect this.
+        if root_id is not None:
+            recorded[span_context.span_id] = (segment, False)
         return segment
     known = recorded.get(root_id)
     if known is not None:

@@ -9,9 +9,12 @@ SDK's ``httplib`` and ``botocore`` patches and runs an ``sqlite3`` query.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import http.client
 import os
 import sqlite3
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -148,3 +151,50 @@ async def gather(key: str) -> dict[str, Any]:
     ids = await asyncio.gather(*(child(index) for index in range(5)))
     await task
     return {"span": _current_span(), "children": ids}
+
+
+def _in_thread(name: str) -> None:
+    with xray_recorder.in_subsegment(name):
+        pass
+
+
+async def _in_task(name: str) -> None:
+    async with xray_recorder.in_subsegment_async(name):
+        await asyncio.sleep(0)
+
+
+@app.get("/contexts")
+async def contexts() -> dict[str, Any]:
+    """Subsegments made across every way work leaves the request's coroutine."""
+    names = ["to_thread", "run_in_executor", "create_task", "executor submit"]
+    names += ["set_trace_entity"]
+    await asyncio.to_thread(_in_thread, "to_thread")
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(None, contextvars.copy_context().run, _in_thread, "run_in_executor")
+    await asyncio.create_task(_in_task("create_task"))
+    if sys.version_info >= (3, 11):
+        names += ["create_task context", "task group"]
+        await asyncio.create_task(
+            _in_task("create_task context"), context=contextvars.copy_context()
+        )
+        async with asyncio.TaskGroup() as group:
+            group.create_task(_in_task("task group"))
+    entity = xray_recorder.get_trace_entity()
+
+    def sdk_style() -> None:
+        xray_recorder.set_trace_entity(entity)
+        _in_thread("set_trace_entity")
+        xray_recorder.clear_trace_entities()
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(contextvars.copy_context().run, _in_thread, "executor submit").result()
+        pool.submit(sdk_style).result()
+        leaked = pool.submit(lambda: trace.get_current_span().get_span_context().is_valid)
+        names_leaked = leaked.result()
+    return {"span": _current_span(), "names": names, "leaked": names_leaked}
+
+
+@app.get("/sync")
+def sync_endpoint() -> dict[str, Any]:
+    with xray_recorder.in_subsegment("sync endpoint") as subsegment:
+        return {"span": _current_span(), "id": subsegment.id}

@@ -145,6 +145,27 @@ def test_sdk_patchers_land_under_the_request(base_url: str, daemon: Receiver, ec
     assert sent["Root"] == trace_id and sent["Parent"] == aws["id"]
 
 
+def test_context_follows_threads_and_tasks(base_url: str, daemon: Receiver) -> None:
+    seen = httpx.get(base_url + "/contexts").json()
+    assert seen["leaked"] is False
+    trace_id = seen["span"]["trace_id"]
+    names = seen["names"]
+    entities = wait_for_trace(daemon, trace_id, len(names) + 1, until=_has(*names))
+    (request,) = segments(entities)
+    for name in names:
+        (entity,) = by_name(entities, name)
+        assert descends_from(entities, entity, request), name
+
+
+def test_sync_endpoint_sees_the_request(base_url: str, daemon: Receiver) -> None:
+    seen = httpx.get(base_url + "/sync").json()
+    entities = wait_for_trace(daemon, seen["span"]["trace_id"], 2, until=_has("sync endpoint"))
+    (request,) = segments(entities)
+    (subsegment,) = by_name(entities, "sync endpoint")
+    assert subsegment["id"] == seen["id"] == seen["span"]["id"]
+    assert descends_from(entities, subsegment, request)
+
+
 def test_concurrent_requests_keep_their_children(base_url: str, daemon: Receiver) -> None:
     async def run() -> list[dict[str, Any]]:
         limits = httpx.Limits(max_connections=100)
@@ -156,7 +177,19 @@ def test_concurrent_requests_keep_their_children(base_url: str, daemon: Receiver
     trace_ids = {result["span"]["trace_id"] for result in results}
     assert len(trace_ids) == 500
 
-    assert daemon.wait_quiet(0.5, timeout=60)
+    steps: set[str] = set()
+    scanned = [0]
+
+    def all_steps_arrived(documents: list[dict[str, Any]]) -> bool:
+        # The task's step is the last span of a request to end; scan new documents only.
+        for entity in entities_of(documents[scanned[0] :], None):
+            if entity["name"] == "background step" and entity["_trace"] in trace_ids:
+                steps.add(entity["_trace"])
+        scanned[0] = len(documents)
+        return len(steps) == len(trace_ids)
+
+    assert daemon.wait_for(all_steps_arrived, timeout=60), f"{len(steps)} of 500 arrived"
+    daemon.wait_quiet(0.2)
     entities = entities_of(daemon.documents, None)
     by_trace: dict[str, list[dict[str, Any]]] = {}
     for entity in entities:

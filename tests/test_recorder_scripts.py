@@ -1,0 +1,84 @@
+"""``xray_recorder.begin_segment``/``end_segment`` outside any request (scripts,
+workers): a new trace, or the caller's trace when ids are given, sent once, by the
+span processor. Each script runs in a fresh interpreter (one global provider)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.e2e.xray import by_name, new_root, wait_for_trace
+from tests.test_configure import run
+from xraysink.receiver.server import Receiver
+
+RECORDER = """
+from aws_xray_sdk.core import xray_recorder
+from xraysink.context import AsyncContext
+xray_recorder.configure(service="worker", sampling=False, context=AsyncContext(),
+                        daemon_address="{address}")
+"""
+OTEL_FIRST = """
+import xraysink
+xraysink.configure(service="worker", daemon_address="{address}")
+from aws_xray_sdk.core import xray_recorder
+"""
+
+SCRIPT = """
+import json
+from opentelemetry import trace
+
+def ids(entity):
+    return {{"trace_id": entity.trace_id, "id": entity.id, "sampled": entity.sampled}}
+
+segment = xray_recorder.begin_segment("nightly job")
+segment.put_annotation("run", 7)
+with xray_recorder.in_subsegment("step") as step:
+    step.put_metadata("rows", 3)
+    with trace.get_tracer("t").start_as_current_span("otel step"):
+        pass
+xray_recorder.end_segment()
+continued = xray_recorder.begin_segment("consumer", traceid="{root}",
+                                         parent_id="53995c3f42cd8ad8", sampling=1)
+xray_recorder.end_segment()
+skipped = xray_recorder.begin_segment("skipped", sampling=0)
+with xray_recorder.in_subsegment("unsampled step") as unsampled_step:
+    pass
+xray_recorder.end_segment()
+print(json.dumps({{"segment": ids(segment), "step": ids(step), "continued": ids(continued),
+                  "skipped": ids(skipped), "unsampled_step": ids(unsampled_step)}}))
+"""
+
+
+@pytest.mark.parametrize("setup", [RECORDER, OTEL_FIRST], ids=["recorder", "otel-first"])
+def test_segments_outside_requests(receiver: Receiver, setup: str) -> None:
+    root = new_root()
+    result = run((setup + SCRIPT).format(address=receiver.address, root=root))
+    assert result.returncode == 0, result.stderr
+    # The recorder never looked for a segment that was not there.
+    assert "cannot find the current segment" not in result.stderr
+    seen = json.loads(result.stdout)
+
+    trace_id = seen["segment"]["trace_id"]
+    entities = wait_for_trace(receiver, trace_id, 3)
+    (segment,) = by_name(entities, "nightly job")
+    assert segment["id"] == seen["segment"]["id"] and "parent_id" not in segment
+    assert segment["annotations"] == {"run": 7}
+    (step,) = by_name(entities, "step")
+    assert step["_parent"] == segment["id"] and step["id"] == seen["step"]["id"]
+    assert step["metadata"]["default"]["rows"] == 3
+    (otel_step,) = by_name(entities, "otel step")
+    assert otel_step["_parent"] == step["id"]
+
+    (continued,) = wait_for_trace(receiver, root, 1)
+    assert continued["name"] == "consumer" and continued["parent_id"] == "53995c3f42cd8ad8"
+    assert seen["continued"] == {"trace_id": root, "id": continued["id"], "sampled": True}
+
+    # Not sampled: real ids all the same (never 1-00000000-...), and nothing sent.
+    skipped = seen["skipped"]
+    assert skipped["sampled"] is False and skipped["trace_id"] != "1-" + "0" * 8 + "-" + "0" * 24
+    assert seen["unsampled_step"]["trace_id"] == skipped["trace_id"]
+    assert seen["unsampled_step"]["sampled"] is False
+    receiver.wait_quiet(0.3)
+    assert all(doc.get("trace_id") != skipped["trace_id"] for doc in receiver.documents)
+    assert len(receiver.documents) == 2
