@@ -18,5 +18,20 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check xraysink tests examples
 	$(VENV)/bin/mypy
 
-test: lint
-	$(VENV)/bin/pytest -q
+# The suite runs once per supported Python (README "Supported versions"), each in
+# its own venv; `make test SUPPORTED=3.11` runs one.
+SUPPORTED ?= 3.10 3.11 3.12 3.13
+
+.venv-%/.installed: pyproject.toml
+	"$$(tools/find-python $*)" -m venv .venv-$*
+	.venv-$*/bin/pip install -q --upgrade pip
+	.venv-$*/bin/pip install -q -e '.[dev]'
+	touch $@
+
+.PRECIOUS: .venv-%/.installed
+
+test: lint $(SUPPORTED:%=pytest-%)
+
+pytest-%: .venv-%/.installed
+	@echo "== Python $* =="
+	.venv-$*/bin/pytest -q
