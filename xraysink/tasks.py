@@ -110,7 +110,12 @@ def _task_path(wrapped: Callable[..., Any], instance: Any) -> str:
     name = wrapped.__name__
     if name.startswith("_") and not name.endswith("_"):
         name = re.sub(r"^_+", "", name, count=1)
-    if instance is None:
-        return name
-    owner = instance if inspect.isclass(instance) else type(instance)
-    return f"{owner.__name__}/{name}"
+    if instance is not None:
+        owner = instance if inspect.isclass(instance) else type(instance)
+        return f"{owner.__name__}/{name}"
+    # Python 3.13 no longer binds a decorator under @classmethod (no instance
+    # here): the defining class from the qualified name keeps the 1.6.2 path.
+    scopes = wrapped.__qualname__.split(".")
+    if len(scopes) >= 2 and scopes[-2] != "<locals>":
+        return f"{scopes[-2]}/{name}"
+    return name
