@@ -132,6 +132,18 @@ def patched(echo: str) -> dict[str, Any]:
     return {"span": _current_span(), "tables": tables}
 
 
+@app.get("/aiohttp")
+async def aiohttp_call(echo: str) -> dict[str, Any]:
+    """The SDK's aiohttp client support: a trace config (``patch()`` has no aiohttp)."""
+    import aiohttp
+    from aws_xray_sdk.ext.aiohttp.client import aws_xray_trace_config
+
+    async with aiohttp.ClientSession(trace_configs=[aws_xray_trace_config()]) as session:
+        async with session.get(echo + "/aio") as response:
+            await response.read()
+    return {"span": _current_span()}
+
+
 @xray_task_async()
 async def background(key: str) -> None:
     with xray_recorder.in_subsegment("background step") as step:

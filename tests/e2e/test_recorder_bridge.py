@@ -145,6 +145,23 @@ def test_sdk_patchers_land_under_the_request(base_url: str, daemon: Receiver, ec
     assert sent["Root"] == trace_id and sent["Parent"] == aws["id"]
 
 
+def test_sdk_aiohttp_trace_config(base_url: str, daemon: Receiver, echo: str) -> None:
+    _Echo.headers_seen.clear()
+    response = httpx.get(base_url + "/aiohttp", params={"echo": echo})
+    assert response.status_code == 200, response.text
+    trace_id = response.json()["span"]["trace_id"]
+    entities = wait_for_trace(daemon, trace_id, 2, until=_has("127.0.0.1"))
+    (segment,) = segments(entities)
+    (call,) = by_name(entities, "127.0.0.1")
+    assert descends_from(entities, call, segment)
+    assert call["namespace"] == "remote"
+    assert call["http"]["request"]["url"].endswith("/aio")
+    assert call["http"]["response"]["status"] == 200
+    (seen,) = _Echo.headers_seen
+    sent = _trace_header(seen["X-Amzn-Trace-Id"])
+    assert sent == {"Root": trace_id, "Parent": call["id"], "Sampled": "1"}
+
+
 def test_context_follows_threads_and_tasks(base_url: str, daemon: Receiver) -> None:
     seen = httpx.get(base_url + "/contexts").json()
     assert seen["leaked"] is False
