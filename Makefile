@@ -20,3 +20,8 @@ lint: $(STAMP)
 
 test: lint
 	$(VENV)/bin/pytest -q
+
+# Soak test (issue 4 §4): XRAYSINK_SOAK_REQUESTS (default 100000), XRAYSINK_SOAK_CONCURRENCY (64).
+.PHONY: soak
+soak: $(STAMP)
+	$(VENV)/bin/pytest -q -s -m soak tests/soak

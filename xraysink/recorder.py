@@ -10,6 +10,7 @@ the 1.6.2 call sites did anyway; the OpenTelemetry-first path never imports it.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -59,7 +60,9 @@ class RecorderEmitter(DatagramEmitter):
         emitter = xray_recorder.emitter
         if type(emitter) is UDPEmitter:
             # Configuration time: a host name may be looked up here, not on a request.
-            self._udp = UDPDaemonEmitter(f"{emitter.ip}:{emitter.port}")
+            # An address that does not parse fails each send instead (counted).
+            with contextlib.suppress(ValueError):
+                self._udp = UDPDaemonEmitter(f"{emitter.ip}:{emitter.port}")
 
     def send(self, document: bytes) -> None:
         if not sdk_enabled():

@@ -24,7 +24,10 @@ def test_unresolvable_recorder_daemon_is_counted_and_logged_once(receiver: Recei
 
         logging.basicConfig(level=logging.WARNING)
         xray_recorder.configure(
-            context=AsyncContext(), service="svc", sampling=False, daemon_address="no-such-host.invalid:2000"
+            context=AsyncContext(),
+            service="svc",
+            sampling=False,
+            daemon_address="no-such-host.invalid:2000",
         )
         tracer = trace.get_tracer("t")
         for _ in range(30):
