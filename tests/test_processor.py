@@ -74,7 +74,9 @@ def test_large_traces_split_and_every_span_arrives_once(receiver: Receiver, span
             with tracer.start_as_current_span(f"child {index}", attributes={"payload": "x" * 200}):
                 pass
     trace_id = format_trace_id(root.get_span_context().trace_id)
-    entities = wait_for_trace(receiver, trace_id, spans, timeout=20)
+    # Wait on the datagram count first: re-walking 10,000 documents per arrival is slow.
+    assert receiver.wait_for_count(processor.stats["documents"], timeout=20)
+    entities = wait_for_trace(receiver, trace_id, spans)
     assert len(entities) == spans
     assert len({entity["id"] for entity in entities}) == spans
     assert receiver.count == processor.stats["documents"]
