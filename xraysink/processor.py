@@ -109,6 +109,12 @@ class XRaySpanProcessor(SpanProcessor):
         _live.add(self)
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        try:
+            self._on_start(span)
+        except Exception:
+            self._drop("assembly")
+
+    def _on_start(self, span: Span) -> None:
         span_id = span.context.span_id
         parent = span.parent
         stale: list[Entity] = []
@@ -162,8 +168,10 @@ class XRaySpanProcessor(SpanProcessor):
                 for open_id in trace[2]:
                     # Descendants still open become late children, sent on their own.
                     self._root_of.pop(open_id, None)
-            elif root is not None and root in self._waiting:
-                self._waiting[root][2].discard(span_id)
+            elif root is not None:
+                held = self._waiting.get(root)
+                if held is not None:
+                    held[2].discard(span_id)
             if self._inherited and span_id in self._inherited:
                 self._inherited.discard(span_id)
                 return

@@ -79,7 +79,6 @@ def test_soak_every_request_arrives_once_and_memory_stays_flat() -> None:
     ):
         host, port = url.removeprefix("http://").split(":")
         first = httpx.get(url + "/work")
-        per_request = None
         trace_ids: list[str] = [root_of(first)]
         rss: list[tuple[int, int]] = []
         started = time.perf_counter()
