@@ -35,3 +35,8 @@ test: lint $(SUPPORTED:%=pytest-%)
 pytest-%: .venv-%/.installed
 	@echo "== Python $* =="
 	.venv-$*/bin/pytest -q
+
+# Soak test (issue 4 §4): XRAYSINK_SOAK_REQUESTS (default 100000), XRAYSINK_SOAK_CONCURRENCY (64).
+.PHONY: soak
+soak: $(STAMP)
+	$(VENV)/bin/pytest -q -s -m soak tests/soak

@@ -2,12 +2,20 @@
 
 Datagram format (X-Ray daemon protocol): ``{"format":"json","version":1}`` + ``\\n``
 + one JSON document, at most 65,507 bytes in all (the UDP payload limit).
+
+Nothing here waits on the network on the send path: the socket is non-blocking, and
+the daemon's host name is resolved at construction (configuration time) or, when
+that fails or is asked for, in a background thread, never in ``send``.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import socket
+import threading
+import time
+import weakref
 from typing import Protocol
 
 PROTOCOL_HEADER = b'{"format":"json","version":1}\n'
@@ -16,6 +24,10 @@ MAX_DATAGRAM_BYTES = 65_507
 MAX_DOCUMENT_BYTES = MAX_DATAGRAM_BYTES - len(PROTOCOL_HEADER)
 DEFAULT_DAEMON_ADDRESS = "127.0.0.1:2000"
 DAEMON_ADDRESS_ENV = "AWS_XRAY_DAEMON_ADDRESS"
+#: Seconds between two background attempts to resolve a daemon host name that failed.
+RESOLVE_RETRY_SECONDS = 5.0
+
+_MALFORMED = "expected 'host:port' or 'udp:host:port tcp:host:port'"
 
 
 class Entity(Protocol):
@@ -26,6 +38,22 @@ class Emitter(Protocol):
     """What the span processor sends through: aws_xray_sdk's ``UDPEmitter`` fits."""
 
     def send_entity(self, entity: Entity) -> None: ...
+
+
+class DaemonUnresolved(OSError):
+    """The daemon's host name has no address (yet); the document was not sent."""
+
+
+class DatagramEmitter:
+    """Base of emitters that take the encoded document directly: the span processor
+    calls ``send(document: bytes)`` and skips the ``send_entity`` round trip.
+    ``send`` raises ``OSError`` (or ``DaemonUnresolved``) for a refused datagram."""
+
+    def send(self, document: bytes) -> None:
+        raise NotImplementedError
+
+    def send_entity(self, entity: Entity) -> None:
+        self.send(entity.serialize().encode())
 
 
 class Document:
@@ -44,24 +72,34 @@ def parse_daemon_address(address: str) -> tuple[str, int]:
     """The UDP ``(host, port)`` of an X-Ray SDK daemon address.
 
     Accepts ``host:port`` and the two-address form ``udp:host:port tcp:host:port``
-    (either order, space-separated), as the X-Ray SDKs' ``DaemonConfig`` does.
+    (either order, whitespace-separated, one of each), as the X-Ray SDKs'
+    ``DaemonConfig`` does. ``host`` is an IPv4 address or a host name.
     Raises ``ValueError`` naming the address when it is malformed.
     """
+    if not isinstance(address, str):
+        raise ValueError(f"invalid X-Ray daemon address {address!r}: {_MALFORMED}")
     parts = address.split()
-    udp: str | None = None
     if len(parts) == 1 and not parts[0].startswith(("udp:", "tcp:")):
-        udp = parts[0]
-    elif len(parts) == 2:
-        for part in parts:
-            scheme, _, rest = part.partition(":")
-            if scheme == "udp":
-                udp = rest
-    host, sep, port = (udp or "").rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ValueError(
-            f"invalid X-Ray daemon address {address!r}: expected 'host:port' or "
-            "'udp:host:port tcp:host:port'"
-        )
+        return _host_port(parts[0], address)
+    if len(parts) == 2:
+        forms = dict(part.partition(":")[::2] for part in parts)
+        if set(forms) == {"udp", "tcp"}:
+            _host_port(forms["tcp"], address)
+            return _host_port(forms["udp"], address)
+    raise ValueError(f"invalid X-Ray daemon address {address!r}: {_MALFORMED}")
+
+
+def _host_port(text: str, address: str) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    if (
+        not sep
+        or not host
+        or ":" in host
+        or not port.isdigit()
+        or not port.isascii()
+        or not 0 < int(port) < 65536
+    ):
+        raise ValueError(f"invalid X-Ray daemon address {address!r}: {_MALFORMED}")
     return host, int(port)
 
 
@@ -73,30 +111,92 @@ def resolve_daemon_address(address: str | None) -> tuple[str, int]:
     )
 
 
-class UDPDaemonEmitter:
-    """Non-blocking UDP emitter that resolves the daemon host once, at construction.
+def _lookup(host: str, port: int, flags: int = 0) -> tuple[str, int]:
+    info = socket.getaddrinfo(host, port, socket.AF_INET, socket.SOCK_DGRAM, 0, flags)
+    return str(info[0][4][0]), port
 
-    ``send(document)`` takes the JSON document as bytes and raises ``OSError`` when
-    the kernel refuses the datagram; the span processor counts that.
-    ``send_entity`` is the aws_xray_sdk emitter interface.
+
+class UDPDaemonEmitter(DatagramEmitter):
+    """Non-blocking UDP emitter for one daemon address (see ``resolve_daemon_address``).
+
+    The host name is resolved once: an IPv4 literal needs no lookup; a name is looked
+    up at construction, or in a background thread with ``resolve_in_background=True``.
+    Until a name resolves, ``send`` raises ``DaemonUnresolved`` and a background retry
+    runs at most every ``RESOLVE_RETRY_SECONDS``. A socket found closed under the
+    emitter (``EBADF``) is reopened once per send; after ``close()`` it stays closed.
+    A forked child gets its own socket. Raises ``ValueError`` for a malformed address.
     """
 
-    def __init__(self, address: str | None = None) -> None:
-        host, port = resolve_daemon_address(address)
+    def __init__(self, address: str | None = None, *, resolve_in_background: bool = False) -> None:
+        self.host, self.port = resolve_daemon_address(address)
+        #: The daemon's resolved ``(ip, port)``; None until the host name resolves.
+        self.address: tuple[str, int] | None = None
+        self._closed = False
+        self._resolving = False
+        self._next_resolve = 0.0
         try:
-            info = socket.getaddrinfo(host, port, socket.AF_INET, socket.SOCK_DGRAM)
-            self.address: tuple[str, int] = (str(info[0][4][0]), port)
+            self.address = _lookup(self.host, self.port, socket.AI_NUMERICHOST)
         except OSError:
-            # Resolved per send instead; the daemon's name may appear later (a sidecar).
-            self.address = (host, port)
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self._socket.setblocking(False)
+            if resolve_in_background:
+                self._resolve_later()
+            else:
+                self._resolve()
+        self._socket = self._open()
+        _live.add(self)
 
     def send(self, document: bytes) -> None:
-        self._socket.sendto(PROTOCOL_HEADER + document, self.address)
-
-    def send_entity(self, entity: Entity) -> None:
-        self.send(entity.serialize().encode())
+        address = self.address
+        if address is None:
+            self._resolve_later()
+            raise DaemonUnresolved(f"X-Ray daemon host {self.host!r} has no address")
+        try:
+            self._socket.sendto(PROTOCOL_HEADER + document, address)
+        except OSError as error:
+            if self._closed or error.errno not in (errno.EBADF, errno.ENOTSOCK):
+                raise
+            # EBADF: the descriptor went away under us (closed elsewhere); start afresh.
+            self._socket.detach()
+            self._socket = self._open()
+            self._socket.sendto(PROTOCOL_HEADER + document, address)
 
     def close(self) -> None:
+        self._closed = True
         self._socket.close()
+
+    def _open(self) -> socket.socket:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.setblocking(False)
+        return sock
+
+    def _resolve(self) -> None:
+        try:
+            self.address = _lookup(self.host, self.port)
+        except OSError:
+            self._next_resolve = time.monotonic() + RESOLVE_RETRY_SECONDS
+        finally:
+            self._resolving = False
+
+    def _resolve_later(self) -> None:
+        if self._resolving or time.monotonic() < self._next_resolve:
+            return
+        self._resolving = True
+        threading.Thread(target=self._resolve, name="xraysink-resolve", daemon=True).start()
+
+    def _after_fork_in_child(self) -> None:
+        if not self._closed:
+            self._socket.close()
+            self._socket = self._open()
+        # A lookup thread of the parent does not exist in the child.
+        self._resolving = False
+        self._next_resolve = 0.0
+
+
+_live: weakref.WeakSet[UDPDaemonEmitter] = weakref.WeakSet()
+
+
+def _reopen_all_in_child() -> None:
+    for emitter in list(_live):
+        emitter._after_fork_in_child()
+
+
+os.register_at_fork(after_in_child=_reopen_all_in_child)

@@ -4,12 +4,21 @@ Data path (SPEC §2): ``on_end`` -> translate -> assemble (children that end bef
 their local root wait and are embedded in its document) -> serialize (split at the
 datagram limit) -> emitter. Everything runs synchronously in ``on_end``: a UDP
 ``sendto`` on a non-blocking socket never waits on the network.
+
+Waiting is bounded (issue 4 §4): a local root holds at most ``max_waiting_children``
+ended descendants' entities, later ones are sent on their own at once; a root open
+longer than ``max_wait_seconds`` stops holding anything: its waiting children are
+sent on their own when the next local root starts (the age check costs one look at
+the oldest open root, no scan and no timer).
 """
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 import threading
+import weakref
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
@@ -19,7 +28,7 @@ from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from opentelemetry.trace import SpanKind
 
 from xraysink.assemble import nest
-from xraysink.emitter import Document, Emitter, UDPDaemonEmitter
+from xraysink.emitter import DaemonUnresolved, DatagramEmitter, Document, Emitter, UDPDaemonEmitter
 from xraysink.recorded import entities as recorded_entities
 from xraysink.recorded import merge_recorded
 from xraysink.serialize import encode_documents
@@ -28,6 +37,31 @@ from xraysink.translate import translate_span
 logger = logging.getLogger(__name__)
 
 Entity = dict[str, Any]
+# Per open local root: its start time (ns since the epoch), the entities of its
+# descendants that ended already, and the ids of its descendants still open.
+_Trace = tuple[int, list[Entity], set[int]]
+
+_SEND_ERRORS = {
+    errno.EMSGSIZE: "datagram_too_large",
+    errno.EAGAIN: "send_buffer_full",
+    errno.ENOBUFS: "send_buffer_full",
+    errno.EBADF: "socket_closed",
+    errno.ENOTSOCK: "socket_closed",
+    errno.ECONNREFUSED: "daemon_unreachable",
+    errno.ENETUNREACH: "daemon_unreachable",
+    errno.EHOSTUNREACH: "daemon_unreachable",
+}
+_MESSAGES = {
+    "translation": "a span could not be translated and was dropped",
+    "serialization": "a document could not be serialized and was dropped",
+    "assembly": "ended spans could not be assembled into documents and were dropped",
+    "send": "the emitter failed to send a document, which was dropped",
+    "daemon_unresolved": "the X-Ray daemon's host name has no address; document dropped",
+    "datagram_too_large": "the kernel refused a datagram as too large; document dropped",
+    "send_buffer_full": "the socket's send buffer was full; document dropped",
+    "socket_closed": "the emitter's socket is closed; document dropped",
+    "daemon_unreachable": "the X-Ray daemon is unreachable; document dropped",
+}
 
 
 class XRaySpanProcessor(SpanProcessor):
@@ -38,9 +72,15 @@ class XRaySpanProcessor(SpanProcessor):
     :class:`~xraysink.emitter.UDPDaemonEmitter` for ``AWS_XRAY_DAEMON_ADDRESS`` or
     ``127.0.0.1:2000``. ``indexed_attributes``: span attribute keys recorded as X-Ray
     annotations; ``index_all_attributes``: every attribute as an annotation.
+    ``max_waiting_children`` (entities) and ``max_wait_seconds`` bound what a local
+    root holds back for embedding (see the module docstring).
 
-    ``stats`` counts spans, documents, datagram bytes and every drop by kind; each
-    kind of drop is logged once (at WARNING), then only counted.
+    ``stats`` (a ``Counter``) counts ``spans``, ``documents``, ``bytes`` (datagram
+    payloads), ``dropped`` (drops of every kind, in all) and ``dropped_<kind>`` per kind of
+    drop, and ``unembedded_count`` / ``unembedded_age``: entities sent on their own
+    because a bound was reached (delivered, not lost). Each kind of drop is logged
+    once (at WARNING), then only counted. An emitter that swallows its own errors
+    (aws_xray_sdk's ``UDPEmitter``) cannot be counted. Never raises into the caller.
     """
 
     def __init__(
@@ -49,48 +89,105 @@ class XRaySpanProcessor(SpanProcessor):
         *,
         indexed_attributes: Iterable[str] = (),
         index_all_attributes: bool = False,
+        max_waiting_children: int = 1000,
+        max_wait_seconds: float = 30.0,
     ) -> None:
         self.emitter: Emitter = emitter if emitter is not None else UDPDaemonEmitter()
         self.indexed_attributes = frozenset(indexed_attributes)
         self.index_all_attributes = index_all_attributes
+        self.max_waiting_children = max_waiting_children
+        self._max_wait_ns = int(max_wait_seconds * 1e9)
         #: Overrides ``aws.cloudwatch_logs`` of every segment (``set_xray_log_group``).
         self.log_groups: list[dict[str, str]] | None = None
         self.stats: Counter[str] = Counter()
         self._logged: set[str] = set()
         self._lock = threading.Lock()
-        # span id -> span id of its local root, for spans whose root is open.
+        # span id -> span id of its local root, for open spans whose root is open.
         self._root_of: dict[int, int] = {}
-        # local root span id -> entities of its descendants that already ended.
-        self._waiting: dict[int, list[Entity]] = {}
+        # local root span id -> its _Trace, oldest root first (dicts keep insertion order).
+        self._waiting: dict[int, _Trace] = {}
+        # Spans open in the parent process at fork: the parent sends them, the child must not.
+        self._inherited: set[int] = set()
+        _live.add(self)
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        try:
+            self._on_start(span)
+        except Exception:
+            self._drop("assembly")
+
+    def _on_start(self, span: Span) -> None:
         span_id = span.context.span_id
         parent = span.parent
+        stale: list[Entity] = []
         with self._lock:
             if parent is None or parent.is_remote or span.kind is SpanKind.SERVER:
+                start = span.start_time or 0
                 self._root_of[span_id] = span_id
-                self._waiting[span_id] = []
+                self._waiting[span_id] = (start, [], set())
+                oldest = next(iter(self._waiting))
+                if start - self._waiting[oldest][0] > self._max_wait_ns:
+                    stale = self._evict_older_than(start - self._max_wait_ns)
             else:
                 root = self._root_of.get(parent.span_id)
-                if root is not None:
-                    self._root_of[span_id] = root
+                held = self._waiting.get(root) if root is not None else None
+                if held is not None:
+                    self._root_of[span_id] = root  # type: ignore[assignment]
+                    held[2].add(span_id)
+        if stale:
+            self._send_all(nest([], stale))
+
+    def _evict_older_than(self, cutoff: int) -> list[Entity]:
+        """Stop holding back the children of roots started before ``cutoff``; returns
+        their waiting entities. Called with the lock held."""
+        entities: list[Entity] = []
+        while self._waiting:
+            root = next(iter(self._waiting))
+            start, waiting, open_ids = self._waiting[root]
+            if start >= cutoff:
+                break
+            del self._waiting[root]
+            self._root_of.pop(root, None)
+            for span_id in open_ids:
+                self._root_of.pop(span_id, None)
+            entities.extend(waiting)
+        self.stats["unembedded_age"] += len(entities)
+        return entities
 
     def on_end(self, span: ReadableSpan) -> None:
+        try:
+            self._on_end(span)
+        except Exception:
+            self._drop("assembly")
+
+    def _on_end(self, span: ReadableSpan) -> None:
         span_id = span.context.span_id
+        sampled = span.context.trace_flags.sampled
         with self._lock:
             root = self._root_of.pop(span_id, None)
-            children = self._waiting.pop(span_id, None) if root == span_id else None
-            if span.context.trace_flags.sampled:
+            trace = self._waiting.pop(span_id, None) if root == span_id else None
+            if trace is not None:
+                for open_id in trace[2]:
+                    # Descendants still open become late children, sent on their own.
+                    self._root_of.pop(open_id, None)
+            elif root is not None:
+                held = self._waiting.get(root)
+                if held is not None:
+                    held[2].discard(span_id)
+            if self._inherited and span_id in self._inherited:
+                self._inherited.discard(span_id)
+                return
+            if sampled:
                 self.stats["spans"] += 1
         recorded = recorded_entities.pop(span_id, None) if recorded_entities else None
-        if not span.context.trace_flags.sampled:
+        if not sampled:
             return
         try:
             entities = translate_span(span, self.indexed_attributes, self.index_all_attributes)
             if recorded is not None:
                 merge_recorded(entities[0], *recorded)
         except Exception:
-            self._drop("translation", "a span could not be translated and was dropped")
+            self._drop("translation")
             return
         if self.log_groups is not None:
             for entity in entities:
@@ -98,43 +195,58 @@ class XRaySpanProcessor(SpanProcessor):
                     entity.setdefault("aws", {})["cloudwatch_logs"] = self.log_groups
         if root is not None and root != span_id:
             with self._lock:
-                waiting = self._waiting.get(root)
-                if waiting is not None:
-                    waiting.extend(entities)
-                    return
-        documents = nest(entities, children) if children else entities
-        for document in documents:
-            self._send(document)
+                held = self._waiting.get(root)
+                if held is not None:
+                    if len(held[1]) < self.max_waiting_children:
+                        held[1].extend(entities)
+                        return
+                    self.stats["unembedded_count"] += len(entities)
+        children = trace[1] if trace is not None else None
+        self._send_all(nest(entities, children) if children else entities)
 
-    def _send(self, entity: Entity) -> None:
-        try:
-            payloads = encode_documents(entity)
-        except Exception:
-            self._drop("serialization", "a document could not be serialized and was dropped")
-            return
-        emitter = self.emitter
-        for payload in payloads:
+    def _send_all(self, entities: list[Entity]) -> None:
+        sent = 0
+        size = 0
+        for entity in entities:
             try:
-                if isinstance(emitter, UDPDaemonEmitter):
-                    emitter.send(payload)
-                else:
-                    emitter.send_entity(Document(payload.decode()))
+                payloads = encode_documents(entity)
             except Exception:
-                self._drop("send", "the emitter failed to send a document, which was dropped")
+                self._drop("serialization")
                 continue
-            with self._lock:
-                self.stats["documents"] += 1
-                self.stats["bytes"] += len(payload)
+            emitter = self.emitter
+            for payload in payloads:
+                try:
+                    if isinstance(emitter, DatagramEmitter):
+                        emitter.send(payload)
+                    else:
+                        emitter.send_entity(Document(payload.decode()))
+                except DaemonUnresolved:
+                    self._drop("daemon_unresolved")
+                    continue
+                except OSError as error:
+                    self._drop(_SEND_ERRORS.get(error.errno or 0, "send"))
+                    continue
+                except Exception:
+                    self._drop("send")
+                    continue
+                sent += 1
+                size += len(payload)
+        with self._lock:
+            self.stats["documents"] += sent
+            self.stats["bytes"] += size
 
-    def _drop(self, kind: str, message: str) -> None:
+    def _drop(self, kind: str) -> None:
         with self._lock:
             self.stats["dropped_" + kind] += 1
+            self.stats["dropped"] += 1
             first = kind not in self._logged
             self._logged.add(kind)
         if first:
             logger.warning(
-                "xraysink: %s (first of its kind; further ones only counted in stats)",
-                message,
+                "xraysink: %s (first of its kind; further ones only counted in "
+                "XRaySpanProcessor.stats['dropped_%s'])",
+                _MESSAGES.get(kind, kind),
+                kind,
                 exc_info=True,
             )
 
@@ -145,14 +257,38 @@ class XRaySpanProcessor(SpanProcessor):
         return root if root is not None and root in self._root_of else None
 
     def shutdown(self) -> None:
+        """Send everything still held back (``force_flush``); ``TracerProvider`` calls
+        this at interpreter exit (its ``shutdown_on_exit``)."""
         self.force_flush()
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
-        """Send every ended span still waiting for its local root, on its own."""
+        """Send every ended span still waiting for its local root, on its own; the
+        open roots keep collecting children that end later. Returns True."""
         with self._lock:
-            waiting = [entity for entities in self._waiting.values() for entity in entities]
-            for entities in self._waiting.values():
-                entities.clear()
-        for entity in waiting:
-            self._send(entity)
+            waiting = [entity for trace in self._waiting.values() for entity in trace[1]]
+            for trace in self._waiting.values():
+                trace[1].clear()
+        if waiting:
+            self._send_all(nest([], waiting))
         return True
+
+    def _after_fork_in_child(self) -> None:
+        # The parent still holds (and will send) what waited at fork time; the child
+        # starts empty, with a fresh lock in case another thread held it during fork.
+        self._lock = threading.Lock()
+        self._inherited = set(self._root_of)
+        for _, _, open_ids in self._waiting.values():
+            self._inherited.update(open_ids)
+        self._root_of = {}
+        self._waiting = {}
+
+
+_live: weakref.WeakSet[XRaySpanProcessor] = weakref.WeakSet()
+
+
+def _reset_all_in_child() -> None:
+    for processor in list(_live):
+        processor._after_fork_in_child()
+
+
+os.register_at_fork(after_in_child=_reset_all_in_child)

@@ -10,18 +10,20 @@ the 1.6.2 call sites did anyway; the OpenTelemetry-first path never imports it.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from typing import Any
 
 from aws_xray_sdk import global_sdk_config
 from aws_xray_sdk.core import xray_recorder
+from aws_xray_sdk.core.emitters.udp_emitter import UDPEmitter
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
 from opentelemetry.trace import Link, SpanKind
 from opentelemetry.trace.span import TraceState
 from opentelemetry.util.types import Attributes
 
-from xraysink.emitter import Entity
+from xraysink.emitter import DatagramEmitter, Document, UDPDaemonEmitter
 
 NAME_ATTRIBUTE = "xraysink.name"
 
@@ -39,13 +41,43 @@ def segment_name(host: str | None = None) -> str:
     return str(xray_recorder.service or "")
 
 
-class RecorderEmitter:
+class RecorderEmitter(DatagramEmitter):
     """Sends through whatever emitter the recorder has at send time; nothing while
-    the X-Ray SDK is disabled."""
+    the X-Ray SDK is disabled.
 
-    def send_entity(self, entity: Entity) -> None:
-        if sdk_enabled():
-            xray_recorder.emitter.send_entity(entity)
+    The recorder's default emitter, aws_xray_sdk's ``UDPEmitter``, is not called:
+    it looks the daemon host up on every send and logs every failure itself. Its
+    address (``ip``/``port``, which ``AWS_XRAY_DAEMON_ADDRESS`` and
+    ``xray_recorder.configure(daemon_address=...)`` set) is sent to through a
+    :class:`~xraysink.emitter.UDPDaemonEmitter` instead, so failures reach the span
+    processor's stats and are logged once. A host name seen first at send time is
+    looked up in the background (``DaemonUnresolved`` until then). Any other emitter
+    set on the recorder gets ``send_entity`` calls.
+    """
+
+    def __init__(self) -> None:
+        self._udp: UDPDaemonEmitter | None = None
+        emitter = xray_recorder.emitter
+        if type(emitter) is UDPEmitter:
+            # Configuration time: a host name may be looked up here, not on a request.
+            # An address that does not parse fails each send instead (counted).
+            with contextlib.suppress(ValueError):
+                self._udp = UDPDaemonEmitter(f"{emitter.ip}:{emitter.port}")
+
+    def send(self, document: bytes) -> None:
+        if not sdk_enabled():
+            return
+        emitter = xray_recorder.emitter
+        if type(emitter) is not UDPEmitter:
+            emitter.send_entity(Document(document.decode()))
+            return
+        udp = self._udp
+        if udp is None or udp.host != emitter.ip or udp.port != emitter.port:
+            self._udp = UDPDaemonEmitter(f"{emitter.ip}:{emitter.port}", resolve_in_background=True)
+            if udp is not None:
+                udp.close()
+            udp = self._udp
+        udp.send(document)
 
 
 class RecorderSampler(Sampler):
