@@ -42,6 +42,8 @@ def configure(
     resource: Resource | None = None,
     indexed_attributes: Iterable[str] = (),
     index_all_attributes: bool = False,
+    max_waiting_children: int = 1000,
+    max_wait_seconds: float = 30.0,
 ) -> TracerProvider:
     """Send every OpenTelemetry span of this process to X-Ray; returns the provider.
 
@@ -56,7 +58,9 @@ def configure(
     - ``emitter``: replaces the UDP emitter (anything with ``send_entity``).
     - ``resource``: merged under the attributes above (e.g. from the AWS resource
       detectors of ``opentelemetry-sdk-extension-aws``).
-    - ``indexed_attributes`` / ``index_all_attributes``: see ``XRaySpanProcessor``.
+    - ``indexed_attributes`` / ``index_all_attributes``, ``max_waiting_children`` /
+      ``max_wait_seconds`` (bounds on children held for their local root's
+      document): see ``XRaySpanProcessor``; the bounds apply to the first call.
 
     Idempotent: a second call returns the same provider and only updates the
     emitter, indexing and log group. Raises ``ValueError`` for a malformed daemon
@@ -70,8 +74,8 @@ def configure(
     global _processor, _provider
     with _lock:
         if _processor is not None and _provider is not None:
-            if isinstance(_processor.emitter, UDPDaemonEmitter):
-                _processor.emitter.close()
+            # The replaced emitter is not closed here: a send in flight on another
+            # thread would fail; its socket closes when it is collected.
             _processor.emitter = emitter
             _processor.indexed_attributes = frozenset(indexed_attributes)
             _processor.index_all_attributes = index_all_attributes
@@ -87,6 +91,8 @@ def configure(
             emitter,
             indexed_attributes=indexed_attributes,
             index_all_attributes=index_all_attributes,
+            max_waiting_children=max_waiting_children,
+            max_wait_seconds=max_wait_seconds,
         )
         base = resource if resource is not None else Resource.get_empty()
         _install(processor, base.merge(Resource.create(attributes)), sampler)
@@ -119,6 +125,12 @@ def ensure_configured() -> None:
 def recorder_mode() -> bool:
     """Whether the X-Ray SDK recorder names segments (``AsyncContext`` was created)."""
     return _recorder_mode
+
+
+def processor() -> XRaySpanProcessor | None:
+    """The span processor that ``configure()`` or the recorder set-up installed
+    (its ``stats`` count spans, documents and drops), or None before either ran."""
+    return _processor
 
 
 def local_root_id(span_id: int) -> int | None:

@@ -15,10 +15,12 @@ from opentelemetry import trace
 from starlette.middleware.base import BaseHTTPMiddleware
 
 import xraysink
+from xraysink import provider
 from xraysink.asgi.middleware import xray_middleware
 
-provider = xraysink.configure(service="reliability")
-processor = provider._active_span_processor._span_processors[0]  # type: ignore[attr-defined]
+xraysink.configure(service="reliability")
+processor = provider.processor()
+assert processor is not None
 
 app = FastAPI()
 app.add_middleware(BaseHTTPMiddleware, dispatch=xray_middleware)
