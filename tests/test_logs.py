@@ -129,7 +129,10 @@ def test_unsampled_span_still_gives_its_ids() -> None:
     )
     with trace.use_span(NonRecordingSpan(context)):
         fields = xraysink.logs.trace_fields()
-    assert fields == {"traceId": "1-6b0369f2-6746d2090518c58872de96ff", "spanId": "53995c3f42cd8ad8"}
+    assert fields == {
+        "traceId": "1-6b0369f2-6746d2090518c58872de96ff",
+        "spanId": "53995c3f42cd8ad8",
+    }
 
 
 def test_a_broken_current_span_never_breaks_logging(lines: io.StringIO) -> None:
