@@ -30,6 +30,7 @@ from collections.abc import Callable
 from typing import Any
 
 from opentelemetry import trace
+from opentelemetry.trace import SpanContext
 
 TRACE_ID_ATTRIBUTE = "traceId"
 SPAN_ID_ATTRIBUTE = "spanId"
@@ -43,23 +44,38 @@ _installed: Callable[..., logging.LogRecord] | None = None
 def trace_fields() -> dict[str, str]:
     """``{"traceId": "1-...", "spanId": "<16 hex>"}`` for the current span, or ``{}``
     outside a trace. Never raises."""
-    try:
-        context = trace.get_current_span().get_span_context()
-        if not context.is_valid:
-            return {}
-        hex_id = format(context.trace_id, "032x")
-        return {
-            TRACE_ID_ATTRIBUTE: f"1-{hex_id[:8]}-{hex_id[8:]}",
-            SPAN_ID_ATTRIBUTE: format(context.span_id, "016x"),
-        }
-    except Exception:
-        return {}
+    return dict(_fields())
 
 
 def stamp(record: logging.LogRecord) -> None:
     """Set ``traceId`` and ``spanId`` on ``record`` from the current span; nothing
     outside a trace. Never raises."""
-    record.__dict__.update(trace_fields())
+    record.__dict__.update(_fields())
+
+
+_NONE: dict[str, str] = {}
+# The last span context seen and its fields: the lines logged in one span format once.
+_last: tuple[SpanContext | None, dict[str, str]] = (None, _NONE)
+
+
+def _fields() -> dict[str, str]:
+    global _last
+    try:
+        context = trace.get_current_span().get_span_context()
+        seen, fields = _last
+        if context is seen:
+            return fields
+        if not context.is_valid:
+            return _NONE
+        hex_id = format(context.trace_id, "032x")
+        fields = {
+            TRACE_ID_ATTRIBUTE: f"1-{hex_id[:8]}-{hex_id[8:]}",
+            SPAN_ID_ATTRIBUTE: format(context.span_id, "016x"),
+        }
+        _last = (context, fields)
+        return fields
+    except Exception:
+        return _NONE
 
 
 class TraceIdFilter(logging.Filter):
@@ -91,7 +107,7 @@ def install() -> None:
 
         def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
             record = previous(*args, **kwargs)
-            record.__dict__.update(trace_fields())
+            record.__dict__.update(_fields())
             return record
 
         factory.__wrapped__ = previous  # type: ignore[attr-defined]
