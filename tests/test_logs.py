@@ -7,8 +7,12 @@ import io
 import json
 import logging
 import logging.handlers
+import os
 import queue
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from opentelemetry import trace
@@ -18,6 +22,7 @@ from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 import xraysink.logs
 from xraysink.ids import XRayIdGenerator
 from xraysink.logs import NO_TRACE, TraceIdFilter
+from xraysink.receiver import Receiver
 
 tracer = TracerProvider(id_generator=XRayIdGenerator()).get_tracer(__name__)
 
@@ -144,3 +149,23 @@ def test_a_broken_current_span_never_breaks_logging(lines: io.StringIO) -> None:
     with trace.use_span(Broken(trace.INVALID_SPAN_CONTEXT)):
         logging.getLogger("app").info("still logged")
     assert parsed(lines) == [{"message": "still logged"}]
+
+
+def test_json_example_lines_match_the_documents_sent(receiver: Receiver) -> None:
+    example = Path(__file__).parent.parent / "examples" / "logging_json.py"
+    done = subprocess.run(
+        [sys.executable, str(example)],
+        env={**os.environ, "AWS_XRAY_DAEMON_ADDRESS": f"127.0.0.1:{receiver.port}"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    starting, placed, charged = (json.loads(line) for line in done.stdout.splitlines())
+    assert "traceId" not in starting and "spanId" not in starting
+    receiver.wait_for(lambda documents: len(documents) >= 1, 10)
+    (document,) = receiver.documents
+    assert document["aws"]["cloudwatch_logs"] == [{"log_group": "/ecs/orders"}]
+    assert placed["traceId"] == charged["traceId"] == document["trace_id"]
+    assert placed["spanId"] == document["id"]
+    assert [child["id"] for child in document["subsegments"]] == [charged["spanId"]]
