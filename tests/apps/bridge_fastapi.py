@@ -3,7 +3,7 @@
 ``XRAYSINK_TEST_MODE``: ``recorder`` (the 1.6.2 set-up: ``AsyncContext`` and
 ``xray_middleware``) or ``otel`` (``xraysink.configure`` and the OpenTelemetry ASGI
 middleware, no xraysink middleware). ``/patched?echo=URL`` calls ``URL`` through the
-SDK's ``httplib`` and ``botocore`` patches and runs an ``sqlite3`` query.
+SDK's ``httplib``, ``requests`` and ``botocore`` patches and runs an ``sqlite3`` query.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import botocore.session
+import requests
 from aws_xray_sdk.core import patch, xray_recorder
 from fastapi import FastAPI
 from opentelemetry import trace
@@ -44,7 +45,7 @@ else:
     xraysink.configure(service="bridge-app")
     app.add_middleware(OpenTelemetryMiddleware)
 
-patch(("httplib", "botocore", "sqlite3"))
+patch(("httplib", "requests", "botocore", "sqlite3"))
 tracer = trace.get_tracer(__name__)
 
 
@@ -126,6 +127,7 @@ def patched(echo: str) -> dict[str, Any]:
         aws_secret_access_key="testing",
     )
     tables = client.list_tables()["TableNames"]
+    requests.get(echo + "/requests", timeout=10).raise_for_status()
     database = sqlite3.connect(":memory:")
     database.cursor().execute("select 1").fetchall()
     database.close()

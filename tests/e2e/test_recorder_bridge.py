@@ -120,14 +120,17 @@ def test_sdk_patchers_land_under_the_request(base_url: str, daemon: Receiver, ec
     assert response.status_code == 200, response.text
     trace_id = response.json()["span"]["trace_id"]
     entities = wait_for_trace(
-        daemon, trace_id, 4, until=lambda found: any(e.get("sql") for e in found)
+        daemon, trace_id, 8, until=lambda found: any(e.get("sql") for e in found)
     )
     (segment,) = segments(entities)
 
     # The SDK's httplib patch records the request, getresponse() and read() apart.
-    calls = [e for e in entities if e.get("namespace") == "remote" and not e.get("sql")]
+    remote = [e for e in entities if e.get("namespace") == "remote" and not e.get("sql")]
+    calls = [c for c in remote if c["http"]["request"]["url"] == "http://127.0.0.1/echo"]
     assert [c["http"]["request"]["method"] for c in calls] == ["GET", "GET", "READ"]
-    assert {c["http"]["request"]["url"] for c in calls} == {"http://127.0.0.1/echo"}
+    (with_requests,) = [c for c in remote if c["http"]["request"]["url"] == echo + "/requests"]
+    assert with_requests["http"]["response"]["status"] == 200
+    assert descends_from(entities, with_requests, segment)
     assert calls[1]["http"]["response"]["status"] == 200
     (aws,) = [e for e in entities if e.get("namespace") == "aws"]
     (sql,) = [e for e in entities if e.get("sql")]
@@ -143,6 +146,8 @@ def test_sdk_patchers_land_under_the_request(base_url: str, daemon: Receiver, ec
     assert sent == {"Root": trace_id, "Parent": calls[0]["id"], "Sampled": "1"}
     sent = _trace_header(by_path["/"]["X-Amzn-Trace-Id"])
     assert sent["Root"] == trace_id and sent["Parent"] == aws["id"]
+    sent = _trace_header(by_path["/requests"]["X-Amzn-Trace-Id"])
+    assert sent == {"Root": trace_id, "Parent": with_requests["id"], "Sampled": "1"}
 
 
 def test_sdk_aiohttp_trace_config(base_url: str, daemon: Receiver, echo: str) -> None:
