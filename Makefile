@@ -14,9 +14,18 @@ demo: $(STAMP)
 	$(VENV)/bin/xraysink demo
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check xraysink tests examples
-	$(VENV)/bin/ruff format --check xraysink tests examples
+	$(VENV)/bin/ruff check xraysink tests examples benchmarks
+	$(VENV)/bin/ruff format --check xraysink tests examples benchmarks
 	$(VENV)/bin/mypy
 
 test: lint
 	$(VENV)/bin/pytest -q
+
+# Benchmarks (issue 5): markdown tables on stdout; `make bench BENCH_ARGS=--quick` for a short run.
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP)
+	$(VENV)/bin/pip install -q -e '.[bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(VENV)/bin/python -m benchmarks $(BENCH_ARGS)
