@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 from xraysink.translate.attributes import metadata_route
 from xraysink.translate.aws import AWS_SPAN_KEYS
+from xraysink.translate.credentials import is_credential_header
 from xraysink.translate.http import HTTP_KEYS
 from xraysink.translate.sql import SQL_KEYS
 
@@ -102,10 +103,18 @@ def consumed_keys(shape: Shape, mask: int) -> frozenset[str]:
 
 
 def leftovers(shape: Shape, mask: int) -> Leftovers:
-    """Return the (key, metadata route) pairs that the blocks in ``mask`` leave over."""
+    """Return the (key, metadata route) pairs that the blocks in ``mask`` leave over.
+
+    Captured headers that carry credentials are never left over: no block reads
+    them, so they reach neither metadata nor annotations.
+    """
     pairs = shape.leftovers.get(mask)
     if pairs is None:
         consumed = _consumable(mask)
-        pairs = tuple((key, metadata_route(key)) for key in shape.keys if key not in consumed)
+        pairs = tuple(
+            (key, metadata_route(key))
+            for key in shape.keys
+            if key not in consumed and not is_credential_header(key)
+        )
         shape.leftovers[mask] = pairs
     return pairs

@@ -32,6 +32,7 @@ from xraysink.translate.attributes import annotations_and_metadata
 from xraysink.translate.aws import SPAN_FIELDS, span_aws
 from xraysink.translate.cause import make_cause, make_flags, new_id
 from xraysink.translate.clean import clean_value, entity_name, metadata_key
+from xraysink.translate.credentials import is_credential_header
 from xraysink.translate.http import HTTP_MARKERS, make_http
 from xraysink.translate.resource import RESOURCE_PREFIX, resource_info
 from xraysink.translate.shape import (
@@ -210,7 +211,11 @@ def _links(links: Sequence[Link]) -> list[dict[str, Any]]:
         }
         attributes = link.attributes
         if attributes:
-            cleaned = {metadata_key(key): clean_value(value) for key, value in attributes.items()}
+            cleaned = {
+                metadata_key(key): clean_value(value)
+                for key, value in attributes.items()
+                if not is_credential_header(key)
+            }
             entry["attributes"] = cleaned
         built.append(entry)
     return built
