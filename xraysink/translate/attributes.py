@@ -52,12 +52,13 @@ def _namespaced(key: str, value: Any, default: dict[str, Any], namespaces: dict[
         namespaces[namespace] = parsed
 
 
-def _metadata_only(
+def metadata_only(
     attributes: Mapping[Any, Any],
     leftovers: Iterable[tuple[Any, str]],
     resource: ResourceInfo | None,
 ) -> dict[str, dict[str, Any]] | None:
-    # The common case, no annotations configured: only metadata to build.
+    """``annotations_and_metadata`` when no attribute can be an annotation (nothing
+    indexed, no ``aws.xray.annotations``): the metadata alone, ``None`` when empty."""
     default = dict(resource.metadata) if resource is not None else {}
     namespaces: dict[str, Any] = {}
     for key, route in leftovers:
@@ -96,7 +97,7 @@ def annotations_and_metadata(
     metadata: namespace -> key -> value.
     """
     if not (index_all or indexed or listed):
-        return None, _metadata_only(attributes, leftovers, resource)
+        return None, metadata_only(attributes, leftovers, resource)
     annotations: dict[str, Any] = {}
     namespaces: dict[str, Any] = {}
     annotate_resource = resource is not None and (

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import Link, SpanKind, StatusCode
 
-from xraysink.translate.attributes import annotations_and_metadata
+from xraysink.translate.attributes import annotations_and_metadata, metadata_only
 from xraysink.translate.aws import SPAN_FIELDS, span_aws
 from xraysink.translate.cause import make_cause, make_flags, new_id
 from xraysink.translate.clean import clean_value, entity_name, metadata_key
@@ -294,8 +294,9 @@ def _entity(
             entity["sql"] = sql
             consumed |= SQL
 
-    info = resource_info(resource)
-    if segment:
+    # Subsegments take nothing from the Resource: skip even the memo lookup.
+    info = resource_info(resource) if segment else None
+    if info is not None:
         aws = dict(info.aws)
         if not present.isdisjoint(AWS_KEYS):
             aws.update(span_aws(attributes))
@@ -315,17 +316,21 @@ def _entity(
         if aws:
             entity["aws"] = aws
 
-    annotations, metadata = annotations_and_metadata(
-        attributes,
-        leftovers(shape, consumed),
-        consumed_keys(shape, consumed).intersection(indexed) if indexed else _NO_KEYS,
-        indexed,
-        index_all,
-        _listed_keys(attributes[ANNOTATIONS_ATTRIBUTE])
-        if ANNOTATIONS_ATTRIBUTE in present
-        else _NO_KEYS,
-        info if segment else None,
-    )
+    if indexed or index_all or ANNOTATIONS_ATTRIBUTE in present:
+        annotations, metadata = annotations_and_metadata(
+            attributes,
+            leftovers(shape, consumed),
+            consumed_keys(shape, consumed).intersection(indexed) if indexed else _NO_KEYS,
+            indexed,
+            index_all,
+            _listed_keys(attributes[ANNOTATIONS_ATTRIBUTE])
+            if ANNOTATIONS_ATTRIBUTE in present
+            else _NO_KEYS,
+            info,
+        )
+    else:
+        # The common case: no annotation can arise, only metadata to build.
+        annotations, metadata = None, metadata_only(attributes, leftovers(shape, consumed), info)
     if annotations is not None:
         entity["annotations"] = annotations
     if metadata is not None:
@@ -335,7 +340,12 @@ def _entity(
         entity["links"] = _links(links)
 
     name, from_aws_service = _name(
-        attributes, present, kind, span_name, info.service_name, local_root
+        attributes,
+        present,
+        kind,
+        span_name,
+        info.service_name if info is not None else None,
+        local_root,
     )
     entity["name"] = name
     override = attributes.get(NAMESPACE_ATTRIBUTE) if NAMESPACE_ATTRIBUTE in present else None
