@@ -18,7 +18,14 @@ from typing import Any
 
 import orjson
 
-from xraysink.translate.clean import annotation_key, annotation_value, clean_value, metadata_key
+from xraysink.translate.clean import (
+    INT_MAX,
+    INT_MIN,
+    annotation_key,
+    annotation_value,
+    clean_value,
+    metadata_key,
+)
 from xraysink.translate.resource import ResourceInfo
 
 MAX_ANNOTATIONS = 50
@@ -63,9 +70,15 @@ def metadata_only(
     namespaces: dict[str, Any] = {}
     for key, route in leftovers:
         value = attributes[key]
+        kind = type(value)
         if not route:
             _namespaced(key, value, default, namespaces)
-        elif type(value) is str and value.isascii():
+        elif (
+            (kind is str and value.isascii())
+            or kind is bool
+            or (kind is int and INT_MIN <= value <= INT_MAX)
+        ):
+            # clean_value's common cases, inlined: these values are JSON-safe as they are.
             default[route] = value
         else:
             cleaned = clean_value(value)

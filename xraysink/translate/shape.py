@@ -39,22 +39,14 @@ _GROUPS: dict[str, int] = {
 }
 
 AWS_KEYS = AWS_SPAN_KEYS | {"messaging.url", "aws.dynamodb.table_names"}
-NAME_KEYS = frozenset(
-    {
-        NAME_ATTRIBUTE,
-        LOCAL_SERVICE,
-        REMOTE_SERVICE,
-        "peer.service",
-        "aws.service",
-        "db.name",
-        "rpc.service",
-        "http.host",
-        "net.peer.name",
-        "server.address",
-        "http.url",
-        "url.full",
-    }
+# Name sources above service.name in the collector's chain, and those below it.
+EARLY_NAME_KEYS = frozenset(
+    {NAME_ATTRIBUTE, LOCAL_SERVICE, REMOTE_SERVICE, "peer.service", "aws.service", "db.name"}
 )
+LATE_NAME_KEYS = frozenset(
+    {"rpc.service", "http.host", "net.peer.name", "server.address", "http.url", "url.full"}
+)
+NAME_KEYS = EARLY_NAME_KEYS | LATE_NAME_KEYS
 # Every key the translator reads.
 _WATCHED = frozenset(_GROUPS) | AWS_KEYS | NAME_KEYS | {"rpc.system", "aws.span.kind"}
 

@@ -39,10 +39,11 @@ from xraysink.translate.shape import (
     ALWAYS,
     ANNOTATIONS_ATTRIBUTE,
     AWS_KEYS,
+    EARLY_NAME_KEYS,
     HTTP,
+    LATE_NAME_KEYS,
     LOCAL_SERVICE,
     NAME_ATTRIBUTE,
-    NAME_KEYS,
     NAMESPACE_ATTRIBUTE,
     REMOTE_SERVICE,
     SQL,
@@ -81,7 +82,7 @@ _MASK_128 = (1 << 128) - 1
 
 def _hex16(number: int) -> str:
     """16 lowercase hex digits (X-Ray segment and parent ids)."""
-    return (number & _MASK_64).to_bytes(8, "big").hex()
+    return "%016x" % (number & _MASK_64)
 
 
 # Spans of one trace end together: remembering the last conversion saves most of them.
@@ -179,14 +180,13 @@ def _name(
     local_root: bool,
 ) -> tuple[str, bool]:
     """Return ``(name, from_aws_service)`` by the collector's chain (segment.go)."""
-    named = not present.isdisjoint(NAME_KEYS)
-    if named:
+    if not present.isdisjoint(EARLY_NAME_KEYS):
         name, from_aws_service = _attribute_name(attributes, present, kind, local_root)
         if name:
             return name, from_aws_service
     if kind is _SERVER and service_name:
         return service_name, False
-    if named:
+    if not present.isdisjoint(LATE_NAME_KEYS):
         name = _late_name(attributes, present, kind)
         if name:
             return name, False
@@ -244,10 +244,13 @@ def _entity(
         start = end if end is not None else time_ns()
     if end is None or end < start:
         end = start
+    # SpanContext is a tuple: (trace_id, span_id, ...); indexing skips a property call.
+    trace_id = context[0] if context is not None else 0
+    last = _last_trace_id
     entity: Entity = {
         "name": "",
         "id": span_id,
-        "trace_id": xray_trace_id(context.trace_id if context is not None else 0),
+        "trace_id": last[1] if last[0] == trace_id else xray_trace_id(trace_id),
         "start_time": start / 1e9,
         "end_time": end / 1e9,
     }
@@ -265,7 +268,7 @@ def _entity(
             consumed |= HTTP
 
     is_error = status is not None and status.status_code is _ERROR
-    if http_status is not None or is_error:
+    if is_error or (http_status is not None and http_status >= 400):
         fault, error, throttle = make_flags(http_status, is_error)
         if fault:
             entity["fault"] = True
@@ -417,8 +420,9 @@ def translate_span(
     parent = fields[2]
     kind = fields[3]
     attributes = fields[8]
-    span_id = _hex16(context.span_id if context is not None else 0)
-    parent_id = _hex16(parent.span_id) if parent is not None and parent.span_id else None
+    # SpanContext is a tuple: (trace_id, span_id, ...); indexing skips a property call.
+    span_id = "%016x" % (context[1] & _MASK_64) if context is not None else "0" * 16
+    parent_id = "%016x" % (parent[1] & _MASK_64) if parent is not None and parent[1] else None
     if _SPAN_KIND not in attributes or attributes[_SPAN_KIND] != _LOCAL_ROOT:
         segment = kind is _SERVER or parent_id is None
         return [
