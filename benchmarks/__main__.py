@@ -21,7 +21,15 @@ from typing import Any
 from benchmarks.scenario import SCENARIOS
 from benchmarks.sinks import OtlpSink, UdpSink
 
-ORDER = ("bare", "bare_hop", "xray_sdk", "otlp", "xraysink_162", "xraysink_otel")
+ORDER = (
+    "bare",
+    "bare_hop",
+    "xray_sdk",
+    "otlp",
+    "xraysink_162",
+    "xraysink_otel",
+    "xraysink_lean",
+)
 LABELS = {
     "bare": "bare app, no tracing",
     "bare_hop": "bare app + BaseHTTPMiddleware hop",
@@ -29,6 +37,7 @@ LABELS = {
     "otlp": "OTel SDK + Batch + OTLP/HTTP",
     "xraysink_162": "xraysink, 1.6.2 call sites",
     "xraysink_otel": "xraysink, OTel-first",
+    "xraysink_lean": "xraysink, OTel-first, no fastapi.* operation spans",
 }
 IMPORTS = {
     "python -c pass": "pass",

@@ -53,10 +53,16 @@ def _no_child(name: str, attributes: dict[str, Any]) -> Iterator[None]:
     yield
 
 
-def build_app(child: ChildFactory | None = None, *, fastapi_tracing: bool) -> FastAPI:
-    """The app, with ``child(name, attributes)`` around each child operation."""
+def build_app(
+    child: ChildFactory | None = None, *, fastapi_tracing: bool, operation_spans: bool = True
+) -> FastAPI:
+    """The app, with ``child(name, attributes)`` around each child operation.
+
+    ``fastapi_tracing``: FastAPI's own SERVER span; ``operation_spans``: its
+    ``fastapi.*`` spans (dependencies, endpoint, serialization) inside it.
+    """
     make = child or _no_child
-    app = FastAPI(telemetry={"tracing": fastapi_tracing})
+    app = FastAPI(telemetry={"tracing": fastapi_tracing, "operation_spans": operation_spans})
 
     @app.get("/orders/{order_id}")
     async def order(order_id: str) -> dict[str, Any]:
