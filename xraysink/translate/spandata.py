@@ -70,6 +70,7 @@ def read_span(span: ReadableSpan) -> SpanFields:
             attributes = fields["_attributes"]
             events = fields["_events"]
             links = fields["_links"]
+            events_kind, links_kind = type(events), type(links)
             return (
                 fields["_name"],
                 fields["_context"],
@@ -83,8 +84,8 @@ def read_span(span: ReadableSpan) -> SpanFields:
                 attributes._dict
                 if type(attributes) is BoundedAttributes and type(attributes._dict) is dict
                 else _inner_attributes(attributes),
-                () if type(events) is BoundedList and not events._dq else _inner_sequence(events),
-                () if type(links) is BoundedList and not links._dq else _inner_sequence(links),
+                () if events_kind is BoundedList and not events._dq else _inner_sequence(events),
+                () if links_kind is BoundedList and not links._dq else _inner_sequence(links),
             )
         except (KeyError, AttributeError, TypeError):
             pass
