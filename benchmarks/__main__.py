@@ -1,4 +1,4 @@
-"""``make bench`` / ``python -m benchmarks [--quick] [--rounds N] [--requests N]``.
+"""``make bench`` / ``python -m benchmarks [--quick] [--rounds N] [--requests N] [--instructions]``.
 
 Prints markdown tables: CPU per traced request for every scenario (rounds
 interleaved, each scenario run in a fresh process per round, medians over rounds;
@@ -181,6 +181,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int)
     parser.add_argument("--requests", type=int)
     parser.add_argument("--warmup", type=int)
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count instructions per span with callgrind (about 2 more minutes)",
+    )
     args = parser.parse_args(argv)
     rounds = args.rounds or (3 if args.quick else 5)
     requests = args.requests or (300 if args.quick else 1000)
@@ -196,6 +201,11 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(export_table(args.quick)))
     print()
     print("\n".join(import_table(5 if args.quick else 9)))
+    if args.instructions:
+        from benchmarks.instructions import table
+
+        print()
+        print("\n".join(table(300 if args.quick else 1000)))
     return 0
 
 
