@@ -14,8 +14,8 @@ demo: $(STAMP)
 	$(VENV)/bin/xraysink demo
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check xraysink tests examples
-	$(VENV)/bin/ruff format --check xraysink tests examples
+	$(VENV)/bin/ruff check xraysink tests examples benchmarks
+	$(VENV)/bin/ruff format --check xraysink tests examples benchmarks
 	$(VENV)/bin/mypy
 
 # The suite runs once per supported Python (README "Supported versions"), each in
@@ -40,3 +40,12 @@ pytest-%: .venv-%/.installed
 .PHONY: soak
 soak: $(STAMP)
 	$(VENV)/bin/pytest -q -s -m soak tests/soak
+
+# Benchmarks (issue 5): markdown tables on stdout; `make bench BENCH_ARGS=--quick` for a short run.
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP)
+	$(VENV)/bin/pip install -q -e '.[bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(VENV)/bin/python -m benchmarks $(BENCH_ARGS)

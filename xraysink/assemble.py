@@ -11,8 +11,6 @@ from typing import Any
 
 Entity = dict[str, Any]
 
-_STANDALONE_ONLY = ("type", "trace_id", "parent_id")
-
 
 def nest(root: list[Entity], children: list[Entity]) -> list[Entity]:
     """Embed ``children`` under their parents within ``root``'s entities.
@@ -32,7 +30,13 @@ def nest(root: list[Entity], children: list[Entity]) -> list[Entity]:
         if parent is None or parent is child or child.get("type") != "subsegment":
             documents.append(child)
             continue
-        for key in _STANDALONE_ONLY:
-            child.pop(key, None)
-        parent.setdefault("subsegments", []).append(child)
+        # Embedded, a child needs no type, trace_id or parent_id (unrolled: runs per child).
+        del child["type"]
+        child.pop("trace_id", None)
+        del child["parent_id"]
+        siblings = parent.get("subsegments")
+        if siblings is None:
+            parent["subsegments"] = [child]
+        else:
+            siblings.append(child)
     return documents

@@ -32,7 +32,8 @@ def dumps(entity: Entity) -> bytes:
 def encode_documents(entity: Entity, limit: int = MAX_DOCUMENT_BYTES) -> list[bytes]:
     """JSON documents for ``entity`` (with any nested ``subsegments``), each at most
     ``limit`` bytes. Usually one; more when the nested tree is larger than ``limit``."""
-    document = dumps(entity)
+    # dumps() inlined: one document per span tree is the common case.
+    document = orjson.dumps(entity, default=str)
     if len(document) <= limit:
         return [document]
     documents: list[bytes] = []

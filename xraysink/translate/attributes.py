@@ -18,7 +18,14 @@ from typing import Any
 
 import orjson
 
-from xraysink.translate.clean import annotation_key, annotation_value, clean_value, metadata_key
+from xraysink.translate.clean import (
+    INT_MAX,
+    INT_MIN,
+    annotation_key,
+    annotation_value,
+    clean_value,
+    metadata_key,
+)
 from xraysink.translate.resource import ResourceInfo
 
 MAX_ANNOTATIONS = 50
@@ -52,19 +59,26 @@ def _namespaced(key: str, value: Any, default: dict[str, Any], namespaces: dict[
         namespaces[namespace] = parsed
 
 
-def _metadata_only(
+def metadata_only(
     attributes: Mapping[Any, Any],
     leftovers: Iterable[tuple[Any, str]],
     resource: ResourceInfo | None,
 ) -> dict[str, dict[str, Any]] | None:
-    # The common case, no annotations configured: only metadata to build.
+    """``annotations_and_metadata`` when no attribute can be an annotation (nothing
+    indexed, no ``aws.xray.annotations``): the metadata alone, ``None`` when empty."""
     default = dict(resource.metadata) if resource is not None else {}
     namespaces: dict[str, Any] = {}
     for key, route in leftovers:
         value = attributes[key]
+        kind = type(value)
         if not route:
             _namespaced(key, value, default, namespaces)
-        elif type(value) is str and value.isascii():
+        elif (
+            (kind is str and value.isascii())
+            or kind is bool
+            or (kind is int and INT_MIN <= value <= INT_MAX)
+        ):
+            # clean_value's common cases, inlined: these values are JSON-safe as they are.
             default[route] = value
         else:
             cleaned = clean_value(value)
@@ -96,7 +110,7 @@ def annotations_and_metadata(
     metadata: namespace -> key -> value.
     """
     if not (index_all or indexed or listed):
-        return None, _metadata_only(attributes, leftovers, resource)
+        return None, metadata_only(attributes, leftovers, resource)
     annotations: dict[str, Any] = {}
     namespaces: dict[str, Any] = {}
     annotate_resource = resource is not None and (

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 # orjson encodes integers in [-2**63, 2**64 - 1]; anything wider becomes a string.
-_INT_MIN = -(1 << 63)
-_INT_MAX = (1 << 64) - 1
+INT_MIN = -(1 << 63)
+INT_MAX = (1 << 64) - 1
 # Containers nested deeper than this are stringified, which also stops cycles in
 # hand-built attribute dicts.
 _MAX_DEPTH = 16
@@ -71,7 +71,7 @@ def clean_value(value: Any) -> Any:
     if kind is bool:
         return value
     if kind is int:
-        return value if _INT_MIN <= value <= _INT_MAX else str(value)
+        return value if INT_MIN <= value <= INT_MAX else str(value)
     if kind is float:
         return value if value - value == 0.0 else _non_finite(value)
     return _clean_other(value, 0)
@@ -86,7 +86,7 @@ def _clean_other(value: Any, depth: int) -> Any:
         return bool(value)
     if isinstance(value, int):
         number = int(value)
-        return number if _INT_MIN <= number <= _INT_MAX else str(number)
+        return number if INT_MIN <= number <= INT_MAX else str(number)
     if isinstance(value, float):
         real = float(value)
         return real if real - real == 0.0 else _non_finite(real)
@@ -110,7 +110,7 @@ def _clean_nested(value: Any, depth: int) -> Any:
     if kind is bool:
         return value
     if kind is int:
-        return value if _INT_MIN <= value <= _INT_MAX else str(value)
+        return value if INT_MIN <= value <= INT_MAX else str(value)
     if kind is float:
         return value if value - value == 0.0 else _non_finite(value)
     return _clean_other(value, depth)
@@ -143,7 +143,7 @@ def annotation_value(value: Any) -> str | int | float | bool | None:
     if kind is bool:
         return bool(value)
     if kind is int:
-        return value if _INT_MIN <= value <= _INT_MAX else str(value)
+        return value if INT_MIN <= value <= INT_MAX else str(value)
     if kind is float:
         return value if value - value == 0.0 else _non_finite(value)
     return None

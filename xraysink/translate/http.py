@@ -109,7 +109,8 @@ def _status(value: Any) -> int | None:
 def _first(attributes: Mapping[str, Any], present: frozenset[str], keys: tuple[str, ...]) -> str:
     for key in keys:
         if key in present:
-            text = _text(attributes[key])
+            value = attributes[key]
+            text = value if type(value) is str and value.isascii() else _text(value)
             if text:
                 return text
     return ""
@@ -146,10 +147,14 @@ def _url(attributes: Mapping[str, Any], present: frozenset[str], server: bool) -
         and not (port == "443" and scheme == "https")
     ):
         url += ":" + port
+    # _text inlined for its common case, an ASCII str: this runs for every server span.
     if "http.target" in present:
-        return url + _text(attributes["http.target"])
-    url += (_text(attributes["url.path"]) if "url.path" in present else "") or "/"
-    query = _text(attributes["url.query"]) if "url.query" in present else ""
+        value = attributes["http.target"]
+        return url + (value if type(value) is str and value.isascii() else _text(value))
+    value = attributes.get("url.path")
+    url += (value if type(value) is str and value.isascii() else _text(value)) or "/"
+    value = attributes.get("url.query")
+    query = value if type(value) is str and value.isascii() else _text(value)
     if query:
         url += query if query[0] == "?" else "?" + query
     return url
@@ -221,7 +226,8 @@ def make_http(
             peer = _text(attributes["network.peer.address"])
             if not _looks_like_ip(peer):
                 peer = ""
-        client = _text(get("client.address")) if "client.address" in present else ""
+        value = get("client.address")
+        client = value if type(value) is str and value.isascii() else _text(value)
         if client and _looks_like_ip(client):
             request["client_ip"] = client
             if client != peer:
@@ -230,9 +236,11 @@ def make_http(
             request["client_ip"] = peer
 
     response: dict[str, Any] = {}
-    status = _status(get("http.status_code"))
+    value = get("http.status_code")
+    status = value if type(value) is int else _status(value)
     if status is None:
-        status = _status(get("http.response.status_code"))
+        value = get("http.response.status_code")
+        status = value if type(value) is int else _status(value)
     if status is not None:
         response["status"] = status
     if events or not present.isdisjoint(_LENGTH_KEYS):

@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 from xraysink.translate.attributes import metadata_route
 from xraysink.translate.aws import AWS_SPAN_KEYS
+from xraysink.translate.credentials import is_credential_header
 from xraysink.translate.http import HTTP_KEYS
 from xraysink.translate.sql import SQL_KEYS
 
@@ -38,22 +39,14 @@ _GROUPS: dict[str, int] = {
 }
 
 AWS_KEYS = AWS_SPAN_KEYS | {"messaging.url", "aws.dynamodb.table_names"}
-NAME_KEYS = frozenset(
-    {
-        NAME_ATTRIBUTE,
-        LOCAL_SERVICE,
-        REMOTE_SERVICE,
-        "peer.service",
-        "aws.service",
-        "db.name",
-        "rpc.service",
-        "http.host",
-        "net.peer.name",
-        "server.address",
-        "http.url",
-        "url.full",
-    }
+# Name sources above service.name in the collector's chain, and those below it.
+EARLY_NAME_KEYS = frozenset(
+    {NAME_ATTRIBUTE, LOCAL_SERVICE, REMOTE_SERVICE, "peer.service", "aws.service", "db.name"}
 )
+LATE_NAME_KEYS = frozenset(
+    {"rpc.service", "http.host", "net.peer.name", "server.address", "http.url", "url.full"}
+)
+NAME_KEYS = EARLY_NAME_KEYS | LATE_NAME_KEYS
 # Every key the translator reads.
 _WATCHED = frozenset(_GROUPS) | AWS_KEYS | NAME_KEYS | {"rpc.system", "aws.span.kind"}
 
@@ -102,10 +95,18 @@ def consumed_keys(shape: Shape, mask: int) -> frozenset[str]:
 
 
 def leftovers(shape: Shape, mask: int) -> Leftovers:
-    """Return the (key, metadata route) pairs that the blocks in ``mask`` leave over."""
+    """Return the (key, metadata route) pairs that the blocks in ``mask`` leave over.
+
+    Captured headers that carry credentials are never left over: no block reads
+    them, so they reach neither metadata nor annotations.
+    """
     pairs = shape.leftovers.get(mask)
     if pairs is None:
         consumed = _consumable(mask)
-        pairs = tuple((key, metadata_route(key)) for key in shape.keys if key not in consumed)
+        pairs = tuple(
+            (key, metadata_route(key))
+            for key in shape.keys
+            if key not in consumed and not is_credential_header(key)
+        )
         shape.leftovers[mask] = pairs
     return pairs

@@ -28,20 +28,22 @@ from urllib.parse import urlsplit
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import Link, SpanKind, StatusCode
 
-from xraysink.translate.attributes import annotations_and_metadata
+from xraysink.translate.attributes import annotations_and_metadata, metadata_only
 from xraysink.translate.aws import SPAN_FIELDS, span_aws
 from xraysink.translate.cause import make_cause, make_flags, new_id
 from xraysink.translate.clean import clean_value, entity_name, metadata_key
+from xraysink.translate.credentials import is_credential_header
 from xraysink.translate.http import HTTP_MARKERS, make_http
 from xraysink.translate.resource import RESOURCE_PREFIX, resource_info
 from xraysink.translate.shape import (
     ALWAYS,
     ANNOTATIONS_ATTRIBUTE,
     AWS_KEYS,
+    EARLY_NAME_KEYS,
     HTTP,
+    LATE_NAME_KEYS,
     LOCAL_SERVICE,
     NAME_ATTRIBUTE,
-    NAME_KEYS,
     NAMESPACE_ATTRIBUTE,
     REMOTE_SERVICE,
     SQL,
@@ -80,7 +82,7 @@ _MASK_128 = (1 << 128) - 1
 
 def _hex16(number: int) -> str:
     """16 lowercase hex digits (X-Ray segment and parent ids)."""
-    return (number & _MASK_64).to_bytes(8, "big").hex()
+    return "%016x" % (number & _MASK_64)
 
 
 # Spans of one trace end together: remembering the last conversion saves most of them.
@@ -178,14 +180,13 @@ def _name(
     local_root: bool,
 ) -> tuple[str, bool]:
     """Return ``(name, from_aws_service)`` by the collector's chain (segment.go)."""
-    named = not present.isdisjoint(NAME_KEYS)
-    if named:
+    if not present.isdisjoint(EARLY_NAME_KEYS):
         name, from_aws_service = _attribute_name(attributes, present, kind, local_root)
         if name:
             return name, from_aws_service
     if kind is _SERVER and service_name:
         return service_name, False
-    if named:
+    if not present.isdisjoint(LATE_NAME_KEYS):
         name = _late_name(attributes, present, kind)
         if name:
             return name, False
@@ -210,7 +211,11 @@ def _links(links: Sequence[Link]) -> list[dict[str, Any]]:
         }
         attributes = link.attributes
         if attributes:
-            cleaned = {metadata_key(key): clean_value(value) for key, value in attributes.items()}
+            cleaned = {
+                metadata_key(key): clean_value(value)
+                for key, value in attributes.items()
+                if not is_credential_header(key)
+            }
             entry["attributes"] = cleaned
         built.append(entry)
     return built
@@ -239,10 +244,13 @@ def _entity(
         start = end if end is not None else time_ns()
     if end is None or end < start:
         end = start
+    # SpanContext is a tuple: (trace_id, span_id, ...); indexing skips a property call.
+    trace_id = context[0] if context is not None else 0
+    last = _last_trace_id
     entity: Entity = {
         "name": "",
         "id": span_id,
-        "trace_id": xray_trace_id(context.trace_id if context is not None else 0),
+        "trace_id": last[1] if last[0] == trace_id else xray_trace_id(trace_id),
         "start_time": start / 1e9,
         "end_time": end / 1e9,
     }
@@ -260,7 +268,7 @@ def _entity(
             consumed |= HTTP
 
     is_error = status is not None and status.status_code is _ERROR
-    if http_status is not None or is_error:
+    if is_error or (http_status is not None and http_status >= 400):
         fault, error, throttle = make_flags(http_status, is_error)
         if fault:
             entity["fault"] = True
@@ -289,8 +297,9 @@ def _entity(
             entity["sql"] = sql
             consumed |= SQL
 
-    info = resource_info(resource)
-    if segment:
+    # Subsegments take nothing from the Resource: skip even the memo lookup.
+    info = resource_info(resource) if segment else None
+    if info is not None:
         aws = dict(info.aws)
         if not present.isdisjoint(AWS_KEYS):
             aws.update(span_aws(attributes))
@@ -310,17 +319,21 @@ def _entity(
         if aws:
             entity["aws"] = aws
 
-    annotations, metadata = annotations_and_metadata(
-        attributes,
-        leftovers(shape, consumed),
-        consumed_keys(shape, consumed).intersection(indexed) if indexed else _NO_KEYS,
-        indexed,
-        index_all,
-        _listed_keys(attributes[ANNOTATIONS_ATTRIBUTE])
-        if ANNOTATIONS_ATTRIBUTE in present
-        else _NO_KEYS,
-        info if segment else None,
-    )
+    if indexed or index_all or ANNOTATIONS_ATTRIBUTE in present:
+        annotations, metadata = annotations_and_metadata(
+            attributes,
+            leftovers(shape, consumed),
+            consumed_keys(shape, consumed).intersection(indexed) if indexed else _NO_KEYS,
+            indexed,
+            index_all,
+            _listed_keys(attributes[ANNOTATIONS_ATTRIBUTE])
+            if ANNOTATIONS_ATTRIBUTE in present
+            else _NO_KEYS,
+            info,
+        )
+    else:
+        # The common case: no annotation can arise, only metadata to build.
+        annotations, metadata = None, metadata_only(attributes, leftovers(shape, consumed), info)
     if annotations is not None:
         entity["annotations"] = annotations
     if metadata is not None:
@@ -330,7 +343,12 @@ def _entity(
         entity["links"] = _links(links)
 
     name, from_aws_service = _name(
-        attributes, present, kind, span_name, info.service_name, local_root
+        attributes,
+        present,
+        kind,
+        span_name,
+        info.service_name if info is not None else None,
+        local_root,
     )
     entity["name"] = name
     override = attributes.get(NAMESPACE_ATTRIBUTE) if NAMESPACE_ATTRIBUTE in present else None
@@ -402,8 +420,9 @@ def translate_span(
     parent = fields[2]
     kind = fields[3]
     attributes = fields[8]
-    span_id = _hex16(context.span_id if context is not None else 0)
-    parent_id = _hex16(parent.span_id) if parent is not None and parent.span_id else None
+    # SpanContext is a tuple: (trace_id, span_id, ...); indexing skips a property call.
+    span_id = "%016x" % (context[1] & _MASK_64) if context is not None else "0" * 16
+    parent_id = "%016x" % (parent[1] & _MASK_64) if parent is not None and parent[1] else None
     if _SPAN_KIND not in attributes or attributes[_SPAN_KIND] != _LOCAL_ROOT:
         segment = kind is _SERVER or parent_id is None
         return [

@@ -67,6 +67,10 @@ def read_span(span: ReadableSpan) -> SpanFields:
     if type(span) is ReadableSpan:
         fields = vars(span)
         try:
+            attributes = fields["_attributes"]
+            events = fields["_events"]
+            links = fields["_links"]
+            events_kind, links_kind = type(events), type(links)
             return (
                 fields["_name"],
                 fields["_context"],
@@ -76,9 +80,12 @@ def read_span(span: ReadableSpan) -> SpanFields:
                 fields["_end_time"],
                 fields["_status"],
                 fields["_resource"],
-                _inner_attributes(fields["_attributes"]),
-                _inner_sequence(fields["_events"]),
-                _inner_sequence(fields["_links"]),
+                # Most spans: a plain inner dict, no events, no links; tested inline.
+                attributes._dict
+                if type(attributes) is BoundedAttributes and type(attributes._dict) is dict
+                else _inner_attributes(attributes),
+                () if events_kind is BoundedList and not events._dq else _inner_sequence(events),
+                () if links_kind is BoundedList and not links._dq else _inner_sequence(links),
             )
         except (KeyError, AttributeError, TypeError):
             pass

@@ -1,0 +1,1 @@
+"""xraysink benchmarks (issue 5): ``make bench`` or ``python -m benchmarks``."""

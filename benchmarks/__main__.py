@@ -1,0 +1,213 @@
+"""``make bench`` / ``python -m benchmarks [--quick] [--rounds N] [--requests N] [--instructions]``.
+
+Prints markdown tables: CPU per traced request for every scenario (rounds
+interleaved, each scenario run in a fresh process per round, medians over rounds;
+overheads and ratios taken within a round), the export path alone, and import +
+configure time. The machine's load shows in the spread columns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from typing import Any
+
+from benchmarks.scenario import SCENARIOS
+from benchmarks.sinks import OtlpSink, UdpSink
+
+ORDER = (
+    "bare",
+    "bare_hop",
+    "xray_sdk",
+    "otlp",
+    "xraysink_162",
+    "xraysink_otel",
+    "xraysink_lean",
+)
+LABELS = {
+    "bare": "bare app, no tracing",
+    "bare_hop": "bare app + BaseHTTPMiddleware hop",
+    "xray_sdk": "X-Ray SDK native (UDPEmitter)",
+    "otlp": "OTel SDK + Batch + OTLP/HTTP",
+    "xraysink_162": "xraysink, 1.6.2 call sites",
+    "xraysink_otel": "xraysink, OTel-first",
+    "xraysink_lean": "xraysink, OTel-first, no fastapi.* operation spans",
+}
+IMPORTS = {
+    "python -c pass": "pass",
+    "import aws_xray_sdk.core": "import aws_xray_sdk.core",
+    "import xraysink; xraysink.configure(...)": (
+        "import xraysink; xraysink.configure('orders', daemon_address='127.0.0.1:2000')"
+    ),
+}
+
+
+def _env() -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_XRAY")}
+    env.pop("OTEL_PROPAGATORS", None)
+    return env
+
+
+def run_scenario(name: str, requests: int, warmup: int) -> dict[str, Any]:
+    udp, otlp = UdpSink(), OtlpSink()
+    try:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "benchmarks.scenario",
+                name,
+                f"--requests={requests}",
+                f"--warmup={warmup}",
+                f"--daemon-port={udp.port}",
+                f"--otlp-port={otlp.port}",
+            ],
+            capture_output=True,
+            text=True,
+            env=_env(),
+            check=False,
+        )
+    finally:
+        received, posted = udp.stop(), otlp.stop()
+    if done.returncode != 0:
+        raise RuntimeError(f"scenario {name} failed:\n{done.stderr}")
+    result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    total = result["total_requests"]
+    result["datagrams"] = received["datagrams"] / total
+    result["udp_bytes"] = received["bytes"] / total
+    result["problems"] = received["problems"]
+    result["posts"] = posted["requests"] / total
+    result["post_bytes"] = posted["bytes"] / total
+    return result
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def _spread(values: list[float]) -> str:
+    return f"{min(values):.0f}..{max(values):.0f}" if values else ""
+
+
+def request_table(rounds: int, requests: int, warmup: int) -> list[str]:
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in ORDER}
+    for index in range(rounds):
+        # Rotate the order so no scenario always runs first (or after the same one).
+        order = ORDER[index % len(ORDER) :] + ORDER[: index % len(ORDER)]
+        for name in order:
+            runs[name].append(run_scenario(name, requests, warmup))
+        print(f"round {index + 1}/{rounds} done", file=sys.stderr, flush=True)
+    bare = [run["cpu_us"] for run in runs["bare"]]
+    sdk_overhead = [run["cpu_us"] - base for run, base in zip(runs["xray_sdk"], bare, strict=True)]
+    lines = [
+        f"Per request: {rounds} rounds x {requests} requests (+{warmup} warm-up) per scenario, "
+        "medians over rounds; overhead and ratio computed within each round.",
+        "",
+        "| scenario | CPU µs/request | spread | overhead over bare µs | "
+        "overhead / X-Ray SDK overhead | datagrams/request | UDP bytes/request | "
+        "OTLP posts/request | OTLP bytes/request | ok |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for name in ORDER:
+        cpu = [run["cpu_us"] for run in runs[name]]
+        overhead = [value - base for value, base in zip(cpu, bare, strict=True)]
+        ratio = [value / sdk for value, sdk in zip(overhead, sdk_overhead, strict=True) if sdk > 0]
+        last = runs[name][-1]
+        ok = all(run["ok"] == run["total_requests"] and not run["problems"] for run in runs[name])
+        lines.append(
+            f"| {LABELS[name]} | {_median(cpu):.0f} | {_spread(cpu)} | "
+            f"{_median(overhead):.0f} | {_median(ratio):.2f} | {last['datagrams']:.2f} | "
+            f"{last['udp_bytes']:.0f} | {last['posts']:.3f} | {last['post_bytes']:.0f} | "
+            f"{'yes' if ok else 'NO'} |"
+        )
+    return lines
+
+
+def export_table(quick: bool) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.export_path", *(["--quick"] if quick else [])],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        check=True,
+    )
+    result = json.loads(done.stdout.splitlines()[-1])
+    return [
+        "Export path per typical HTTP SERVER span (median of repeats, µs):",
+        "",
+        "| on_end (translate + serialize + send) | translate | serialize | raw sendto | "
+        "document bytes | datagrams received / sent |",
+        "|---:|---:|---:|---:|---:|---:|",
+        f"| {result['on_end_us']:.1f} | {result['translate_us']:.1f} | "
+        f"{result['serialize_us']:.1f} | {result['sendto_us']:.1f} | "
+        f"{result['document_bytes']:.0f} | {result['datagrams_received']:.0f} / "
+        f"{result['datagrams_sent']:.0f} |",
+    ]
+
+
+def import_table(runs: int) -> list[str]:
+    times: dict[str, list[float]] = {label: [] for label in IMPORTS}
+    for _ in range(runs):
+        for label, code in IMPORTS.items():
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], env=_env(), check=True)
+            times[label].append(time.perf_counter() - start)
+    base = _median(times["python -c pass"])
+    sdk = _median(times["import aws_xray_sdk.core"]) - base
+    lines = [
+        f"Import (+ configure), fresh interpreter, wall ms, median of {runs} interleaved runs:",
+        "",
+        "| command | ms | ms over `python -c pass` | ratio to `import aws_xray_sdk.core` |",
+        "|---|---:|---:|---:|",
+    ]
+    for label, values in times.items():
+        net = _median(values) - base
+        lines.append(
+            f"| `{label}` | {_median(values) * 1e3:.0f} | {net * 1e3:.0f} | "
+            f"{net / sdk if sdk > 0 else float('nan'):.2f} |"
+        )
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer rounds and requests")
+    parser.add_argument("--rounds", type=int)
+    parser.add_argument("--requests", type=int)
+    parser.add_argument("--warmup", type=int)
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count instructions per span with callgrind (about 2 more minutes)",
+    )
+    args = parser.parse_args(argv)
+    rounds = args.rounds or (3 if args.quick else 5)
+    requests = args.requests or (300 if args.quick else 1000)
+    warmup = args.warmup or (100 if args.quick else 200)
+    assert set(ORDER) == set(SCENARIOS)
+    print(
+        f"# xraysink benchmarks — {platform.python_implementation()} "
+        f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs"
+    )
+    print()
+    print("\n".join(request_table(rounds, requests, warmup)))
+    print()
+    print("\n".join(export_table(args.quick)))
+    print()
+    print("\n".join(import_table(5 if args.quick else 9)))
+    if args.instructions:
+        from benchmarks.instructions import table
+
+        print()
+        print("\n".join(table(300 if args.quick else 1000)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

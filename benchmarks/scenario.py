@@ -1,0 +1,246 @@
+"""One benchmark scenario in this process: ``python -m benchmarks.scenario NAME ...``.
+
+Sets up one tracing configuration around ``benchmarks.app``, sends the warm-up
+requests, then measures ``time.process_time()`` (all threads of the process, the
+exporters' background threads included) over the measured requests plus the
+flush that sends whatever the pipeline still holds. Prints one JSON line.
+The OpenTelemetry global TracerProvider can be set once per process, hence one
+process per scenario run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from benchmarks.app import build_app, drive
+
+SERVICE = "orders"
+LOG_GROUP = "/ecs/orders"
+
+Setup = tuple[Callable[..., Awaitable[None]], Callable[[], None]]
+
+
+def _nothing() -> None:
+    pass
+
+
+def _otel_child() -> Callable[[str, dict[str, Any]], Any]:
+    from opentelemetry import trace
+
+    tracer = trace.get_tracer("benchmarks")
+
+    def child(name: str, attributes: dict[str, Any]) -> Any:
+        return tracer.start_as_current_span(name, attributes=attributes)
+
+    return child
+
+
+def bare(args: argparse.Namespace) -> Setup:
+    """No tracing at all (FastAPI's own telemetry off)."""
+    return build_app(fastapi_tracing=False), _nothing
+
+
+def bare_hop(args: argparse.Namespace) -> Setup:
+    """No tracing, plus the Starlette ``BaseHTTPMiddleware`` hop of the 1.6.2 call site."""
+    from starlette.middleware.base import BaseHTTPMiddleware
+
+    async def passthrough(request: Any, call_next: Any) -> Any:
+        return await call_next(request)
+
+    app = build_app(fastapi_tracing=False)
+    app.add_middleware(BaseHTTPMiddleware, dispatch=passthrough)
+    return app, _nothing
+
+
+def xray_sdk(args: argparse.Namespace) -> Setup:
+    """aws_xray_sdk alone: a 1.6.2-style middleware opens the segment, the route
+    opens 3 nested subsegments (an annotation and a metadata entry each), and the
+    SDK's UDPEmitter sends the segment when it ends."""
+    from aws_xray_sdk.core import xray_recorder
+    from aws_xray_sdk.core.async_context import AsyncContext
+    from aws_xray_sdk.core.models import http
+    from aws_xray_sdk.core.utils import stacktrace  # noqa: F401  (imported by the SDK's middlewares)
+    from aws_xray_sdk.ext.util import (
+        calculate_sampling_decision,
+        construct_xray_header,
+        prepare_response_header,
+    )
+    from starlette.middleware.base import BaseHTTPMiddleware
+
+    xray_recorder.configure(
+        service=SERVICE,
+        sampling=False,
+        context=AsyncContext(),
+        daemon_address=f"127.0.0.1:{args.daemon_port}",
+        plugins=(),
+    )
+
+    async def middleware(request: Any, call_next: Any) -> Any:
+        # What xraysink 1.6.2's xray_middleware did, on the X-Ray SDK.
+        header = construct_xray_header(request.headers)
+        name = xray_recorder.service or request.url.hostname
+        decision = calculate_sampling_decision(
+            trace_header=header,
+            recorder=xray_recorder,
+            sampling_req={
+                "host": request.headers.get("host"),
+                "method": request.method,
+                "path": request.url.path,
+                "service": name,
+            },
+        )
+        segment = xray_recorder.begin_segment(
+            name=name, traceid=header.root, parent_id=header.parent, sampling=decision
+        )
+        segment.save_origin_trace_header(header)
+        segment.put_http_meta(http.URL, str(request.url))
+        segment.put_http_meta(http.METHOD, request.method)
+        segment.put_http_meta(http.USER_AGENT, request.headers.get("user-agent"))
+        segment.put_http_meta(http.CLIENT_IP, request.client.host)
+        try:
+            response = await call_next(request)
+            segment.put_http_meta(http.STATUS, response.status_code)
+            response.headers["X-Amzn-Trace-Id"] = prepare_response_header(header, segment)
+            return response
+        finally:
+            xray_recorder.end_segment()
+
+    @contextmanager
+    def child(name: str, attributes: dict[str, Any]) -> Iterator[None]:
+        (first, first_value), (second, second_value) = attributes.items()
+        with xray_recorder.in_subsegment(name) as subsegment:
+            subsegment.put_annotation(first.replace(".", "_"), first_value)
+            subsegment.put_metadata(second, second_value)
+            yield
+
+    app = build_app(child, fastapi_tracing=False)
+    app.add_middleware(BaseHTTPMiddleware, dispatch=middleware)
+    return app, _nothing
+
+
+def otlp(args: argparse.Namespace) -> Setup:
+    """The collector-sidecar set-up: OpenTelemetry SDK with the X-Ray id generator,
+    BatchSpanProcessor and the OTLP/HTTP (protobuf) exporter to a local sink; spans
+    from FastAPI's own telemetry and the OpenTelemetry API."""
+    from opentelemetry import trace
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.sdk.extension.aws.trace import AwsXRayIdGenerator
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": SERVICE, "aws.log.group.names": (LOG_GROUP,)}),
+        id_generator=AwsXRayIdGenerator(),
+    )
+    exporter = OTLPSpanExporter(endpoint=f"http://127.0.0.1:{args.otlp_port}/v1/traces")
+    provider.add_span_processor(BatchSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)
+    return build_app(_otel_child(), fastapi_tracing=True), lambda: _flush(provider)
+
+
+def _flush(provider: Any) -> None:
+    provider.force_flush()
+
+
+def xraysink_162(args: argparse.Namespace) -> Setup:
+    """xraysink with the unchanged 1.6.2 call sites: ``xray_recorder.configure(
+    context=AsyncContext())``, ``set_xray_log_group`` and ``BaseHTTPMiddleware(
+    dispatch=xray_middleware)``; children through the OpenTelemetry API (X-Ray SDK
+    subsegments are not bridged yet: issue 3)."""
+    from aws_xray_sdk.core import xray_recorder
+    from starlette.middleware.base import BaseHTTPMiddleware
+
+    from xraysink.asgi.middleware import xray_middleware
+    from xraysink.config import set_xray_log_group
+    from xraysink.context import AsyncContext
+
+    xray_recorder.configure(
+        service=SERVICE,
+        sampling=False,
+        context=AsyncContext(),
+        daemon_address=f"127.0.0.1:{args.daemon_port}",
+    )
+    set_xray_log_group(LOG_GROUP)
+    app = build_app(_otel_child(), fastapi_tracing=True)
+    app.add_middleware(BaseHTTPMiddleware, dispatch=xray_middleware)
+    from opentelemetry import trace
+
+    return app, lambda: _flush(trace.get_tracer_provider())
+
+
+def xraysink_otel(args: argparse.Namespace) -> Setup:
+    """xraysink OpenTelemetry-first: ``xraysink.configure(...)``; FastAPI's own
+    telemetry opens the SERVER span; children through the OpenTelemetry API."""
+    import xraysink
+
+    provider = xraysink.configure(
+        SERVICE, daemon_address=f"127.0.0.1:{args.daemon_port}", log_group=LOG_GROUP
+    )
+    return build_app(_otel_child(), fastapi_tracing=True), lambda: _flush(provider)
+
+
+def xraysink_lean(args: argparse.Namespace) -> Setup:
+    """``xraysink_otel`` with FastAPI's ``fastapi.*`` operation spans off
+    (``FastAPI(telemetry={"operation_spans": False})``): 4 spans per request, not 7."""
+    import xraysink
+
+    provider = xraysink.configure(
+        SERVICE, daemon_address=f"127.0.0.1:{args.daemon_port}", log_group=LOG_GROUP
+    )
+    app = build_app(_otel_child(), fastapi_tracing=True, operation_spans=False)
+    return app, lambda: _flush(provider)
+
+
+SCENARIOS: dict[str, Callable[[argparse.Namespace], Setup]] = {
+    "bare": bare,
+    "bare_hop": bare_hop,
+    "xray_sdk": xray_sdk,
+    "otlp": otlp,
+    "xraysink_162": xraysink_162,
+    "xraysink_otel": xraysink_otel,
+    "xraysink_lean": xraysink_lean,
+}
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    # Set up inside the running loop: the X-Ray SDK's AsyncContext binds the loop it finds.
+    app, flush = SCENARIOS[args.scenario](args)
+    ok = await drive(app, args.warmup)
+    gc.collect()
+    cpu, wall = time.process_time(), time.perf_counter()
+    ok += await drive(app, args.requests)
+    flush()
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    return {
+        "scenario": args.scenario,
+        "requests": args.requests,
+        "total_requests": args.warmup + args.requests,
+        "ok": ok,
+        "cpu_us": cpu / args.requests * 1e6,
+        "wall_us": wall / args.requests * 1e6,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("scenario", choices=sorted(SCENARIOS))
+    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--warmup", type=int, default=200)
+    parser.add_argument("--daemon-port", type=int, default=2000)
+    parser.add_argument("--otlp-port", type=int, default=4318)
+    args = parser.parse_args(argv)
+    print(json.dumps(asyncio.run(run(args))), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
