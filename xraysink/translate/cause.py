@@ -69,7 +69,8 @@ def _frame(line: str) -> Frame:
     number, label = (rest[:split], rest[split + len(_IN_MARK) :]) if split >= 0 else (rest, "")
     return {
         "path": body[:mark],
-        "line": int(number) if number.isdecimal() else 0,
+        # No source file has a billion lines; the bound keeps int() and orjson safe.
+        "line": int(number) if len(number) <= 9 and number.isdecimal() else 0,
         "label": label,
     }
 

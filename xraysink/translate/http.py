@@ -96,13 +96,19 @@ def _looks_like_ip(value: str) -> bool:
     return known
 
 
+#: Largest integer a document may carry: orjson (and the X-Ray backend) take 64-bit ints.
+_MAX_INT = (1 << 63) - 1
+
+
 def _status(value: Any) -> int | None:
     if type(value) is int:
-        return value
+        return value if 0 <= value <= _MAX_INT else None
     if value is None:
         return None
-    if type(value) is str and value.isdecimal():
-        return int(value)
+    # The length bound comes first: int() of a huge digit string is slow, then raises.
+    if type(value) is str and len(value) <= 19 and value.isdecimal():
+        status = int(value)
+        return status if status <= _MAX_INT else None
     return None
 
 
@@ -163,14 +169,14 @@ def _url(attributes: Mapping[str, Any], present: frozenset[str], server: bool) -
 def _content_length(attributes: Mapping[str, Any], events: Sequence[Event]) -> int | None:
     for key in _LENGTH_KEYS:
         value = attributes.get(key)
-        if type(value) is int and value >= 0:
+        if type(value) is int and 0 <= value <= _MAX_INT:
             return value
     # Collector http.go: RPC instrumentations record the size on RECEIVED message events.
     for event in events:
         event_attributes = event.attributes or {}
         if event_attributes.get("message.type") == "RECEIVED":
             size = event_attributes.get("messaging.message_payload_size_bytes")
-            if type(size) is int and size > 0:
+            if type(size) is int and 0 < size <= _MAX_INT:
                 return size
     return None
 
