@@ -16,7 +16,7 @@ from opentelemetry import propagate, trace
 from opentelemetry.propagators.composite import CompositePropagator
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.sampling import Sampler
+from opentelemetry.sdk.trace.sampling import ALWAYS_ON, Sampler
 
 from xraysink.emitter import Emitter, UDPDaemonEmitter
 from xraysink.ids import XRayIdGenerator
@@ -41,6 +41,7 @@ def configure(
     resource: Resource | None = None,
     indexed_attributes: Iterable[str] = (),
     index_all_attributes: bool = False,
+    trust_incoming_sampling: bool | None = None,
 ) -> TracerProvider:
     """Send every OpenTelemetry span of this process to X-Ray; returns the provider.
 
@@ -51,11 +52,15 @@ def configure(
       the argument wins over the environment).
     - ``log_group``: CloudWatch Logs group, as Resource ``aws.log.group.names``.
     - ``sampler``: decides new traces and ``Sampled=?``; an incoming ``Sampled=0/1``
-      is always obeyed. Default: sample everything.
+      is obeyed unless ``trust_incoming_sampling`` is False. Default: sample everything.
     - ``emitter``: replaces the UDP emitter (anything with ``send_entity``).
     - ``resource``: merged under the attributes above (e.g. from the AWS resource
       detectors of ``opentelemetry-sdk-extension-aws``).
     - ``indexed_attributes`` / ``index_all_attributes``: see ``XRaySpanProcessor``.
+    - ``trust_incoming_sampling``: False lets ``sampler`` decide even when a caller
+      sends ``Sampled=1``/``0`` (a cost attack otherwise); default
+      ``XRAYSINK_TRUST_INCOMING_SAMPLING`` (``ValueError`` unless true/false), else
+      True. First call only, like ``sampler``.
 
     Idempotent: a second call returns the same provider and only updates the
     emitter, indexing and log group. Raises ``ValueError`` for a malformed daemon
@@ -88,7 +93,9 @@ def configure(
             index_all_attributes=index_all_attributes,
         )
         base = resource if resource is not None else Resource.get_empty()
-        _install(processor, base.merge(Resource.create(attributes)), sampler)
+        _install(
+            processor, base.merge(Resource.create(attributes)), sampler, trust_incoming_sampling
+        )
         return _provider  # type: ignore[return-value]
 
 
@@ -130,7 +137,12 @@ def set_log_group(log_group: str) -> None:
             _processor.log_groups = _log_groups
 
 
-def _install(processor: XRaySpanProcessor, resource: Resource, sampler: Sampler | None) -> None:
+def _install(
+    processor: XRaySpanProcessor,
+    resource: Resource,
+    sampler: Sampler | None,
+    trust_incoming_sampling: bool | None = None,
+) -> None:
     global _processor, _provider
     processor.log_groups = _log_groups
     current = trace.get_tracer_provider()
@@ -138,7 +150,9 @@ def _install(processor: XRaySpanProcessor, resource: Resource, sampler: Sampler 
         provider = TracerProvider(
             resource=resource,
             id_generator=XRayIdGenerator(),
-            sampler=XRaySampler(sampler) if sampler is not None else XRaySampler(),
+            sampler=XRaySampler(
+                sampler if sampler is not None else ALWAYS_ON, trust_incoming_sampling
+            ),
         )
         trace.set_tracer_provider(provider)
         current = trace.get_tracer_provider()
