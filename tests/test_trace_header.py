@@ -102,3 +102,30 @@ def test_propagator_injects_current_span() -> None:
         carrier, trace.set_span_in_context(trace.NonRecordingSpan(span_context))
     )
     assert carrier == {"X-Amzn-Trace-Id": f"Root={ROOT};Parent=53995c3f42cd8ad8;Sampled=1"}
+
+
+def test_header_up_to_the_bound_is_parsed_and_longer_is_ignored() -> None:
+    valid = f"Root={ROOT};Parent=53995c3f42cd8ad8;Sampled=1;"
+    at_bound = valid + " " * (MAX_HEADER_LENGTH - len(valid))
+    assert len(at_bound) == MAX_HEADER_LENGTH
+    assert parse_trace_header(at_bound) == TraceHeader(TRACE_ID, PARENT, True, False)
+    # One more character and nothing is read, not even the valid Root at its start.
+    assert parse_trace_header(at_bound + " ") is None
+    assert parse_trace_header(valid + "Lineage=" + "a" * 10 * MAX_HEADER_LENGTH) is None
+
+
+def test_propagator_ignores_an_oversized_header() -> None:
+    from opentelemetry import trace
+    from opentelemetry.context import Context
+
+    value = f"Root={ROOT};Parent=53995c3f42cd8ad8;Sampled=1;" + "x" * MAX_HEADER_LENGTH
+    context = XRayPropagator().extract({"X-Amzn-Trace-Id": value}, Context())
+    assert context == Context()
+    assert not trace.get_current_span(context).get_span_context().is_valid
+
+
+@pytest.mark.parametrize("value", [b"Root=" + ROOT.encode(), 17, None, [None]])
+def test_propagator_ignores_a_carrier_value_that_is_not_text(value: object) -> None:
+    from opentelemetry.context import Context
+
+    assert XRayPropagator().extract({"X-Amzn-Trace-Id": value}, Context()) == Context()

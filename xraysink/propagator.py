@@ -38,7 +38,12 @@ def context_with_header(header: TraceHeader | None, context: Context | None = No
 
 
 class XRayPropagator(AwsXRayPropagator):
-    """``X-Amzn-Trace-Id`` propagator: lenient extract, standard inject."""
+    """``X-Amzn-Trace-Id`` propagator: lenient extract, standard inject.
+
+    ``extract`` never raises for a carrier value: a value that is not text, is
+    longer than ``MAX_HEADER_LENGTH`` or has no usable ``Root`` leaves ``context``
+    unchanged (a new trace starts).
+    """
 
     def extract(
         self,
@@ -47,5 +52,7 @@ class XRayPropagator(AwsXRayPropagator):
         getter: Getter[CarrierT] = default_getter,
     ) -> Context:
         values = getter.get(carrier, HEADER_NAME)
-        header = parse_trace_header(values[0]) if values else None
+        value = values[0] if values else None
+        # Carriers hold whatever a framework put there; only text is a trace header.
+        header = parse_trace_header(value) if isinstance(value, str) else None
         return context_with_header(header, context)

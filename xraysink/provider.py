@@ -17,7 +17,7 @@ from opentelemetry import propagate, trace
 from opentelemetry.propagators.composite import CompositePropagator
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.sampling import Sampler
+from opentelemetry.sdk.trace.sampling import ALWAYS_ON, Sampler
 
 from xraysink.emitter import Emitter, UDPDaemonEmitter
 from xraysink.ids import XRayIdGenerator
@@ -44,6 +44,7 @@ def configure(
     index_all_attributes: bool = False,
     max_waiting_children: int = 1000,
     max_wait_seconds: float = 30.0,
+    trust_incoming_sampling: bool | None = None,
 ) -> TracerProvider:
     """Send every OpenTelemetry span of this process to X-Ray; returns the provider.
 
@@ -54,13 +55,17 @@ def configure(
       the argument wins over the environment).
     - ``log_group``: CloudWatch Logs group, as Resource ``aws.log.group.names``.
     - ``sampler``: decides new traces and ``Sampled=?``; an incoming ``Sampled=0/1``
-      is always obeyed. Default: sample everything.
+      is obeyed unless ``trust_incoming_sampling`` is False. Default: sample everything.
     - ``emitter``: replaces the UDP emitter (anything with ``send_entity``).
     - ``resource``: merged under the attributes above (e.g. from the AWS resource
       detectors of ``opentelemetry-sdk-extension-aws``).
     - ``indexed_attributes`` / ``index_all_attributes``, ``max_waiting_children`` /
       ``max_wait_seconds`` (bounds on children held for their local root's
       document): see ``XRaySpanProcessor``; the bounds apply to the first call.
+    - ``trust_incoming_sampling``: False lets ``sampler`` decide even when a caller
+      sends ``Sampled=1``/``0`` (a cost attack otherwise); default
+      ``XRAYSINK_TRUST_INCOMING_SAMPLING`` (``ValueError`` unless true/false), else
+      True. First call only, like ``sampler``.
 
     Idempotent: a second call returns the same provider and only updates the
     emitter, indexing and log group. Raises ``ValueError`` for a malformed daemon
@@ -95,7 +100,9 @@ def configure(
             max_wait_seconds=max_wait_seconds,
         )
         base = resource if resource is not None else Resource.get_empty()
-        _install(processor, base.merge(Resource.create(attributes)), sampler)
+        _install(
+            processor, base.merge(Resource.create(attributes)), sampler, trust_incoming_sampling
+        )
         return _provider  # type: ignore[return-value]
 
 
@@ -149,7 +156,12 @@ def set_log_group(log_group: str) -> None:
             _processor.log_groups = _log_groups
 
 
-def _install(processor: XRaySpanProcessor, resource: Resource, sampler: Sampler | None) -> None:
+def _install(
+    processor: XRaySpanProcessor,
+    resource: Resource,
+    sampler: Sampler | None,
+    trust_incoming_sampling: bool | None = None,
+) -> None:
     global _processor, _provider
     # xray_recorder calls join the OpenTelemetry trace (xraysink.bridge), without
     # importing aws_xray_sdk (0.3 s) for processes that never use it.
@@ -161,7 +173,9 @@ def _install(processor: XRaySpanProcessor, resource: Resource, sampler: Sampler 
         provider = TracerProvider(
             resource=resource,
             id_generator=XRayIdGenerator(),
-            sampler=XRaySampler(sampler) if sampler is not None else XRaySampler(),
+            sampler=XRaySampler(
+                sampler if sampler is not None else ALWAYS_ON, trust_incoming_sampling
+            ),
         )
         trace.set_tracer_provider(provider)
         current = trace.get_tracer_provider()

@@ -4,10 +4,16 @@ X-Ray SDK rule (``aws_xray_sdk.ext.util.calculate_sampling_decision``): an incom
 ``Sampled=1``/``0`` is obeyed; ``Sampled=?`` or no decision leaves it to this service.
 OpenTelemetry's ``ParentBased`` cannot express "undecided", so this sampler reads the
 parsed header that :mod:`xraysink.propagator` leaves in the context.
+
+Obeying ``Sampled=1`` from any caller lets anyone on the internet force 100%
+sampling, and its cost (issue 4 §5): ``trust_incoming_sampling=False`` (or
+``XRAYSINK_TRUST_INCOMING_SAMPLING=false`` in the environment) makes an incoming
+decision count as undecided, so the root policy decides every request.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 from opentelemetry import trace
@@ -20,20 +26,52 @@ from opentelemetry.util.types import Attributes
 from xraysink.propagator import HEADER_KEY
 from xraysink.trace_header import TraceHeader
 
+TRUST_ENV = "XRAYSINK_TRUST_INCOMING_SAMPLING"
+"""Environment variable read when ``trust_incoming_sampling`` is not given."""
+
 _SAMPLE = Decision.RECORD_AND_SAMPLE
+_FALSE = frozenset({"false", "0", "no", "off"})
+_TRUE = frozenset({"true", "1", "yes", "on", ""})
+
+
+def trust_from_env() -> bool:
+    """``XRAYSINK_TRUST_INCOMING_SAMPLING`` as a bool: ``false``/``0``/``no``/``off``
+    (any case) -> False; unset, empty, ``true``/``1``/``yes``/``on`` -> True.
+
+    Raises ``ValueError`` naming the variable for any other value: a typo must not
+    silently keep the caller in control of sampling.
+    """
+    raw = os.environ.get(TRUST_ENV, "").strip().lower()
+    if raw in _FALSE:
+        return False
+    if raw in _TRUE:
+        return True
+    raise ValueError(f"{TRUST_ENV} must be true or false, got {os.environ[TRUST_ENV]!r}")
 
 
 class XRaySampler(Sampler):
     """Parent-based sampling with X-Ray's undecided state.
 
     - local parent: follow it;
-    - remote parent or trace header with ``Sampled=1``/``0``: follow it;
-    - ``Sampled=?``, no ``Sampled``, or no parent at all: ``root`` decides
-      (``ALWAYS_ON`` by default).
+    - remote parent or trace header with ``Sampled=1``/``0``: follow it, unless
+      ``trust_incoming_sampling`` is False;
+    - ``Sampled=?``, no ``Sampled``, an untrusted incoming decision, or no parent at
+      all: ``root`` decides (``ALWAYS_ON`` by default). ``root`` should be a root
+      policy (ratio, rules), not a ``ParentBased`` one: for an untrusted remote
+      parent it sees the context without that parent.
+
+    ``trust_incoming_sampling``: None (default) reads ``XRAYSINK_TRUST_INCOMING_SAMPLING``
+    (see :func:`trust_from_env`, True when unset: the X-Ray SDK behaviour). Raises
+    ``ValueError`` for a malformed value of that variable.
     """
 
-    def __init__(self, root: Sampler = ALWAYS_ON) -> None:
+    def __init__(
+        self, root: Sampler = ALWAYS_ON, trust_incoming_sampling: bool | None = None
+    ) -> None:
         self.root = root
+        self.trust_incoming_sampling = (
+            trust_from_env() if trust_incoming_sampling is None else trust_incoming_sampling
+        )
 
     def should_sample(
         self,
@@ -50,6 +88,10 @@ class XRaySampler(Sampler):
         decided: bool | None = None
         if parent.is_valid and not parent.is_remote:
             decided = parent.trace_flags.sampled
+        elif not self.trust_incoming_sampling:
+            if parent.is_valid:
+                # Without the remote parent, a ParentBased root cannot follow its flag.
+                parent_context = trace.set_span_in_context(trace.INVALID_SPAN, parent_context)
         elif isinstance(header, TraceHeader):
             decided = header.sampled
         elif parent.is_valid:
@@ -64,4 +106,5 @@ class XRaySampler(Sampler):
         return SamplingResult(Decision.DROP, None, state)
 
     def get_description(self) -> str:
-        return f"XRaySampler{{root={self.root.get_description()}}}"
+        trust = "" if self.trust_incoming_sampling else ",trust_incoming_sampling=False"
+        return f"XRaySampler{{root={self.root.get_description()}{trust}}}"

@@ -5,6 +5,10 @@ Source of the format: X-Ray developer guide, "Tracing header"
 Parsing accepts what real callers send and the OpenTelemetry propagator drops
 (SPEC §4.7): a ``Root`` without ``Parent`` (an ALB), ``Sampled=?``, any key case,
 stray ``;`` and spaces, unknown keys such as ``Lineage`` or ``Self``.
+
+A value longer than ``MAX_HEADER_LENGTH`` (1,024 characters) is ignored whole,
+not parsed: a caller cannot make each request pay for splitting a huge header
+(issue 4 §3), and the request starts a new trace as if it had sent none.
 """
 
 from __future__ import annotations
