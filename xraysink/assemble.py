@@ -22,12 +22,21 @@ def nest(root: list[Entity], children: list[Entity]) -> list[Entity]:
     ``trace_id``/``parent_id`` and is sent on its own. Mutates the entities.
     """
     by_id: dict[str, Entity] = {entity["id"]: entity for entity in root}
+    # An id seen twice (only a broken id generator does that) could embed two
+    # entities into each other and lose both: the later one is sent on its own.
+    repeated: list[Entity] = []
     for child in children:
-        by_id[child["id"]] = child
+        if by_id.setdefault(child["id"], child) is not child:
+            repeated.append(child)
     documents = list(root)
     for child in children:
         parent = by_id.get(child.get("parent_id", ""))
-        if parent is None or parent is child or child.get("type") != "subsegment":
+        if (
+            parent is None
+            or parent is child
+            or child.get("type") != "subsegment"
+            or (repeated and any(child is seen for seen in repeated))
+        ):
             documents.append(child)
             continue
         # Embedded, a child needs no type, trace_id or parent_id (unrolled: runs per child).

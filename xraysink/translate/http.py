@@ -149,6 +149,8 @@ def _url(attributes: Mapping[str, Any], present: frozenset[str], server: bool) -
     url = scheme + "://" + host
     if (
         port
+        # server.address may come from a Host header that names the port already.
+        and not host.endswith(":" + port)
         and not (port == "80" and scheme == "http")
         and not (port == "443" and scheme == "https")
     ):
@@ -243,10 +245,10 @@ def make_http(
 
     response: dict[str, Any] = {}
     value = get("http.status_code")
-    status = value if type(value) is int else _status(value)
+    status = value if type(value) is int and 0 <= value <= _MAX_INT else _status(value)
     if status is None:
         value = get("http.response.status_code")
-        status = value if type(value) is int else _status(value)
+        status = value if type(value) is int and 0 <= value <= _MAX_INT else _status(value)
     if status is not None:
         response["status"] = status
     if events or not present.isdisjoint(_LENGTH_KEYS):
