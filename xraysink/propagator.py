@@ -55,4 +55,10 @@ class XRayPropagator(AwsXRayPropagator):
         value = values[0] if values else None
         # Carriers hold whatever a framework put there; only text is a trace header.
         header = parse_trace_header(value) if isinstance(value, str) else None
+        if header is not None and header.parent_id is None:
+            # For instrumentations that start their span without attaching the
+            # extracted context (aiohttp server): see xraysink.ids.expect_root.
+            from xraysink.ids import expect_root
+
+            expect_root(header.trace_id)
         return context_with_header(header, context)

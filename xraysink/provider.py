@@ -184,6 +184,17 @@ def _install(
         _provider = current
     _processor = processor
     propagate.set_global_textmap(_propagator())
+    _install_response_propagator()
+
+
+def _install_response_propagator() -> None:
+    # opentelemetry-instrumentation comes with the server instrumentations that call
+    # it; without them there is no response to write to.
+    try:
+        from xraysink.response_header import install
+    except ImportError:
+        return
+    install()
 
 
 def _bridge_recorder(module: Any) -> None:

@@ -23,15 +23,6 @@ AIOHTTP_NO_PEER = pytest.mark.xfail(
     strict=True,
     reason="opentelemetry-instrumentation-aiohttp-server records no client address",
 )
-AIOHTTP_ROOT_ONLY = pytest.mark.xfail(
-    strict=True,
-    reason="aiohttp server instrumentation starts its span with the extracted context "
-    "unattached: needs XRayPropagator.extract to call xraysink.ids.expect_root",
-)
-NO_RESPONSE_PROPAGATOR = pytest.mark.xfail(
-    strict=True,
-    reason="xraysink sets no global response propagator writing X-Amzn-Trace-Id",
-)
 AIOHTTP_NO_RESPONSE_HOOK = pytest.mark.xfail(
     strict=True,
     reason="the aiohttp server instrumentation calls no response propagator",
@@ -114,9 +105,7 @@ def test_caller_root_and_parent_are_continued(
     assert segment["parent_id"] == PARENT
 
 
-@pytest.mark.parametrize(
-    "kind", ["fastapi", "asgi", pytest.param("aiohttp", marks=AIOHTTP_ROOT_ONLY)]
-)
+@pytest.mark.parametrize("kind", ["fastapi", "asgi", "aiohttp"])
 def test_root_without_parent_is_continued(
     kind: str, urls: dict[str, str], daemon: Receiver
 ) -> None:
@@ -130,8 +119,8 @@ def test_root_without_parent_is_continued(
 @pytest.mark.parametrize(
     "kind",
     [
-        pytest.param("fastapi", marks=NO_RESPONSE_PROPAGATOR),
-        pytest.param("asgi", marks=NO_RESPONSE_PROPAGATOR),
+        "fastapi",
+        "asgi",
         pytest.param("aiohttp", marks=AIOHTTP_NO_RESPONSE_HOOK),
     ],
 )
