@@ -82,3 +82,44 @@ def test_segments_outside_requests(receiver: Receiver, setup: str) -> None:
     receiver.wait_quiet(0.3)
     assert all(doc.get("trace_id") != skipped["trace_id"] for doc in receiver.documents)
     assert len(receiver.documents) == 2
+
+
+def test_patch_all_calls_land_in_the_trace(receiver: Receiver) -> None:
+    result = run(
+        f"""
+        import http.server, sqlite3, threading
+        import requests
+        import xraysink
+        xraysink.configure(service="worker", daemon_address="{receiver.address}")
+        from aws_xray_sdk.core import patch_all, xray_recorder
+        patch_all()
+
+        class Ok(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(204)
+                self.end_headers()
+            def log_message(self, *args):
+                pass
+
+        server = http.server.HTTPServer(("127.0.0.1", 0), Ok)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        with xray_recorder.in_segment("batch") as segment:
+            database = sqlite3.connect(":memory:")
+            database.cursor().execute("select 1").fetchall()
+            requests.get(f"http://127.0.0.1:{{server.server_address[1]}}/ping", timeout=10)
+        print(segment.trace_id)
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    trace_id = result.stdout.strip()
+    entities = wait_for_trace(
+        receiver, trace_id, 3, until=lambda found: any(e.get("sql") for e in found)
+    )
+    (segment,) = by_name(entities, "batch")
+    (query,) = [e for e in entities if e.get("sql")]
+    calls = [e for e in entities if e.get("http", {}).get("request", {}).get("url", "")]
+    assert query["_parent"] == segment["id"] and query["namespace"] == "remote"
+    assert all(call["_parent"] == segment["id"] for call in calls)
+    # patch_all() patches requests (httplib only with double_patch=True, as in the SDK).
+    (call,) = calls
+    assert call["http"]["request"]["url"].endswith("/ping") and call["namespace"] == "remote"
