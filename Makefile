@@ -32,9 +32,14 @@ SUPPORTED ?= 3.10 3.11 3.12 3.13
 
 test: lint $(SUPPORTED:%=pytest-%)
 
-pytest-%: .venv-%/.installed
+# The version of $(PYTHON) reuses .venv (one install fewer in CI).
+DEFAULT_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+venv_for = $(if $(filter $(DEFAULT_VERSION),$(1)),$(VENV),.venv-$(1))
+
+.SECONDEXPANSION:
+pytest-%: $$(call venv_for,$$*)/.installed
 	@echo "== Python $* =="
-	.venv-$*/bin/pytest -q
+	$(call venv_for,$*)/bin/pytest -q
 
 # Soak test (issue 4 §4): XRAYSINK_SOAK_REQUESTS (default 100000), XRAYSINK_SOAK_CONCURRENCY (64).
 .PHONY: soak

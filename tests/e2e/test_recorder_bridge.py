@@ -188,16 +188,22 @@ def test_sync_endpoint_sees_the_request(base_url: str, daemon: Receiver) -> None
     assert descends_from(entities, subsegment, request)
 
 
-def test_concurrent_requests_keep_their_children(base_url: str, daemon: Receiver) -> None:
+def test_concurrent_requests_keep_their_children(
+    base_url: str, daemon: Receiver, request: pytest.FixtureRequest
+) -> None:
+    # 500 under the 1.6.2 set-up (issue 3 §3); the same code path with 100 under the
+    # other keeps the suite's time in bounds on four Pythons.
+    total = 500 if "recorder" in request.node.callspec.id else 100
+
     async def run() -> list[dict[str, Any]]:
         limits = httpx.Limits(max_connections=100)
         async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as client:
-            responses = await asyncio.gather(*(client.get(f"/gather/k{i}") for i in range(500)))
+            responses = await asyncio.gather(*(client.get(f"/gather/k{i}") for i in range(total)))
         return [response.json() for response in responses]
 
     results = asyncio.run(run())
     trace_ids = {result["span"]["trace_id"] for result in results}
-    assert len(trace_ids) == 500
+    assert len(trace_ids) == total
 
     steps: set[str] = set()
     scanned = [0]
@@ -210,7 +216,7 @@ def test_concurrent_requests_keep_their_children(base_url: str, daemon: Receiver
         scanned[0] = len(documents)
         return len(steps) == len(trace_ids)
 
-    assert daemon.wait_for(all_steps_arrived, timeout=60), f"{len(steps)} of 500 arrived"
+    assert daemon.wait_for(all_steps_arrived, timeout=60), f"{len(steps)} of {total} arrived"
     daemon.wait_quiet(0.2)
     entities = entities_of(daemon.documents, None)
     by_trace: dict[str, list[dict[str, Any]]] = {}
