@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextvars
 import logging
-import random
 from typing import Any, NamedTuple
 
 from aws_xray_sdk.core.context import Context
@@ -37,14 +36,17 @@ from opentelemetry import trace
 from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags
 
 from xraysink import __version__, provider
-from xraysink.propagator import context_with_header
+from xraysink.ids import XRayIdGenerator
+from xraysink.propagator import start_span_with_header
 from xraysink.recorded import entities as recorded
-from xraysink.trace_header import TraceHeader, parse_trace_id
+from xraysink.trace_header import TraceHeader, format_trace_id, parse_trace_id
 from xraysink.translate.shape import NAME_ATTRIBUTE
 
 logger = logging.getLogger(__name__)
 
 _tracer = trace.get_tracer("xraysink.bridge", __version__)
+# Ids for segments the recorder decided not to sample: they never reach the tracer.
+_ids = XRayIdGenerator()
 
 #: X-Ray SDK subsegment namespace -> span kind (the translator maps it back).
 _KINDS = {"remote": SpanKind.CLIENT, "aws": SpanKind.CLIENT}
@@ -65,12 +67,6 @@ _open: dict[int, _Open] = {}
 _ended: contextvars.ContextVar[Any] = contextvars.ContextVar("xraysink_ended_segment", default=None)
 
 
-def xray_trace_id(trace_id: int) -> str:
-    """128-bit OpenTelemetry trace id -> ``1-xxxxxxxx-xxxxxxxxxxxxxxxxxxxxxxxx``."""
-    digits = format(trace_id, "032x")
-    return f"1-{digits[:8]}-{digits[8:]}"
-
-
 def _ns(seconds: float | None) -> int | None:
     return None if seconds is None else int(seconds * 1e9)
 
@@ -84,12 +80,12 @@ def _span_id(value: Any) -> int | None:
 
 
 def _give_ids(entity: Any, context: SpanContext) -> None:
-    entity.trace_id = xray_trace_id(context.trace_id)
+    entity.trace_id = format_trace_id(context.trace_id)
     entity.id = format(context.span_id, "016x")
 
 
 def _non_recording(trace_id: int) -> NonRecordingSpan:
-    span_id = random.getrandbits(64) or 1
+    span_id = _ids.generate_span_id()
     return NonRecordingSpan(SpanContext(trace_id, span_id, False, TraceFlags(0)))
 
 
@@ -112,26 +108,20 @@ class RecorderBridge(Context):  # type: ignore[misc]
         if decided and not self.sdk_decides:
             decided = None
         header = TraceHeader(
-            parse_trace_id(segment.trace_id or "") or _new_trace_id(),
+            parse_trace_id(segment.trace_id or "") or _ids.generate_trace_id(),
             _span_id(segment.parent_id),
             decided,
             False,
         )
         previous = otel_context.get_current()
-        parent = context_with_header(header)
-        # The sampler reads the header from the context given, the id generator
-        # from the current one.
-        token = otel_context.attach(parent)
-        try:
-            span = _tracer.start_span(
-                segment.name,
-                context=parent,
-                kind=SpanKind.SERVER,
-                attributes={NAME_ATTRIBUTE: segment.name},
-                start_time=_ns(segment.start_time),
-            )
-        finally:
-            otel_context.detach(token)
+        span = start_span_with_header(
+            _tracer,
+            segment.name,
+            header,
+            kind=SpanKind.SERVER,
+            attributes={NAME_ATTRIBUTE: segment.name},
+            start_time=_ns(segment.start_time),
+        )
         self._begin(segment, span, previous)
         if not span.is_recording():
             segment.sampled = False
@@ -238,12 +228,6 @@ class RecorderBridge(Context):  # type: ignore[misc]
         otel_context.attach(otel_context.Context())
 
 
-def _new_trace_id() -> int:
-    from xraysink.ids import XRayIdGenerator
-
-    return XRayIdGenerator().generate_trace_id()
-
-
 def _stand_in(span: trace.Span, span_context: SpanContext) -> Any:
     """An SDK entity for a span started outside the bridge: a segment for a local
     root, else a subsegment of a stand-in for its local root (which gets what
@@ -266,7 +250,7 @@ def _stand_in(span: trace.Span, span_context: SpanContext) -> Any:
         root = known[0]
     else:
         root = Segment(name)
-        root.trace_id = xray_trace_id(span_context.trace_id)
+        root.trace_id = format_trace_id(span_context.trace_id)
         root.id = format(root_id, "016x")
         recorded[root_id] = (root, False)
     kind = getattr(span, "kind", SpanKind.INTERNAL)

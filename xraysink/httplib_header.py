@@ -34,23 +34,20 @@ def install() -> None:
 
 def _send_request(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
     span_context = trace.get_current_span().get_span_context()
-    if not span_context.is_valid or span_context.is_remote:
-        return wrapped(*args, **kwargs)
-    try:
-        return wrapped(*_with_trace_headers(*args, **kwargs))
-    except _Unrecognised:
-        return wrapped(*args, **kwargs)
-
-
-class _Unrecognised(Exception):
-    """The call's arguments are not ``(method, url, body, headers[, encode_chunked])``."""
+    if span_context.is_valid and not span_context.is_remote:
+        with_headers = _with_trace_headers(*args, **kwargs)
+        if with_headers is not None:
+            return wrapped(*with_headers)
+    return wrapped(*args, **kwargs)
 
 
 def _with_trace_headers(
     method: Any, url: Any, body: Any = None, headers: Any = None, encode_chunked: bool = False
-) -> tuple[Any, ...]:
+) -> tuple[Any, ...] | None:
+    """The arguments of ``_send_request`` with the trace headers added to a copy of
+    ``headers``; None when they are not the ones of ``http.client``."""
     if not isinstance(headers, dict):
-        raise _Unrecognised
+        return None
     carrier: dict[str, str] = {}
     propagate.inject(carrier)
     names = {name.lower() for name in carrier}

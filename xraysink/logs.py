@@ -32,6 +32,8 @@ from typing import Any
 from opentelemetry import trace
 from opentelemetry.trace import SpanContext
 
+from xraysink.trace_header import format_trace_id
+
 TRACE_ID_ATTRIBUTE = "traceId"
 SPAN_ID_ATTRIBUTE = "spanId"
 NO_TRACE: dict[str, str] = {TRACE_ID_ATTRIBUTE: "-", SPAN_ID_ATTRIBUTE: "-"}
@@ -67,9 +69,8 @@ def _fields() -> dict[str, str]:
             return fields
         if not context.is_valid:
             return _NONE
-        hex_id = format(context.trace_id, "032x")
         fields = {
-            TRACE_ID_ATTRIBUTE: f"1-{hex_id[:8]}-{hex_id[8:]}",
+            TRACE_ID_ATTRIBUTE: format_trace_id(context.trace_id),
             SPAN_ID_ATTRIBUTE: format(context.span_id, "016x"),
         }
         _last = (context, fields)

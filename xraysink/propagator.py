@@ -9,6 +9,8 @@ generator can continue a ``Root`` that came without ``Parent``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.context import Context
@@ -35,6 +37,23 @@ def context_with_header(header: TraceHeader | None, context: Context | None = No
         trace_id=header.trace_id, span_id=header.parent_id, is_remote=True, trace_flags=flags
     )
     return trace.set_span_in_context(trace.NonRecordingSpan(span_context), context)
+
+
+def start_span_with_header(
+    tracer: trace.Tracer, name: str, header: TraceHeader | None, **kwargs: Any
+) -> trace.Span:
+    """Start (not make current) a span under what ``header`` names: a remote parent
+    for ``Parent``, the caller's decision for ``Sampled``, the trace id of a ``Root``
+    without ``Parent``. ``kwargs`` go to ``Tracer.start_span`` (kind, attributes,
+    start_time in nanoseconds)."""
+    parent = context_with_header(header)
+    # The sampler reads the header from the context given; the id generator only
+    # sees the current one, so it is attached while the span starts.
+    token = otel_context.attach(parent)
+    try:
+        return tracer.start_span(name, context=parent, **kwargs)
+    finally:
+        otel_context.detach(token)
 
 
 class XRayPropagator(AwsXRayPropagator):

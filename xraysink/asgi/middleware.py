@@ -16,12 +16,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
-from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from xraysink import __version__, provider
-from xraysink.propagator import context_with_header
+from xraysink.propagator import start_span_with_header
 from xraysink.trace_header import (
     HEADER_NAME,
     TraceHeader,
@@ -85,19 +84,10 @@ def _request_attributes(
 
 
 def _start(attributes: dict[str, Any], header: TraceHeader | None) -> Span:
-    parent = context_with_header(header)
-    # Attached while starting: the id generator continues a Root without Parent
-    # from the current context.
-    token = otel_context.attach(parent)
-    try:
-        return _tracer.start_span(
-            "HTTP " + attributes["http.request.method"],
-            context=parent,
-            kind=SpanKind.SERVER,
-            attributes=attributes,
-        )
-    finally:
-        otel_context.detach(token)
+    name = "HTTP " + attributes["http.request.method"]
+    return start_span_with_header(
+        _tracer, name, header, kind=SpanKind.SERVER, attributes=attributes
+    )
 
 
 def _adoptable(scope: Mapping[str, Any], path: str) -> Span | None:
