@@ -17,6 +17,7 @@ from typing import Any
 from opentelemetry import trace
 
 import xraysink
+from tests.apps.aiohttp_serve import serve_forever
 
 xraysink.configure(service="otel-server")
 tracer = trace.get_tracer(__name__)
@@ -59,13 +60,7 @@ async def _serve_aiohttp() -> None:
 
     web_app = web.Application()
     web_app.router.add_get("/hello", hello)
-    runner = web.AppRunner(web_app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    print(f"listening on http://127.0.0.1:{port}", flush=True)
-    await asyncio.Event().wait()
+    await serve_forever(web_app)
 
 
 if __name__ == "__main__":

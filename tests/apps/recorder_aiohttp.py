@@ -12,6 +12,7 @@ from aiohttp import web
 from aws_xray_sdk.core import xray_recorder
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 
+from tests.apps.aiohttp_serve import serve_forever
 from xraysink.asgi.middleware import xray_middleware
 from xraysink.config import set_xray_log_group
 from xraysink.context import AsyncContext
@@ -83,13 +84,7 @@ async def main() -> None:
     app.router.add_get("/stream", stream)
     app.router.add_post("/task", task)
     app.router.add_get("/outgoing", outgoing)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    print(f"listening on http://127.0.0.1:{port}", flush=True)
-    await asyncio.Event().wait()
+    await serve_forever(app)
 
 
 if __name__ == "__main__":

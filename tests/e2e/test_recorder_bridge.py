@@ -9,51 +9,22 @@ and the OpenTelemetry-first one (``xraysink.configure`` + the OTel ASGI middlewa
 from __future__ import annotations
 
 import asyncio
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, ClassVar
+from typing import Any
 
 import httpx
 import pytest
 
+from tests.apps.downstream import Downstream, downstream
 from tests.e2e.xray import by_name, descends_from, entities_of, segments, wait_for_trace
 from tests.servers import daemon_env, serve, uvicorn
 from xraysink.receiver.server import Receiver
 
 
-class _Echo(BaseHTTPRequestHandler):
-    """Answers GET with 200 and POST with an empty DynamoDB ``ListTables`` result;
-    keeps every request's trace header."""
-
-    headers_seen: ClassVar[list[dict[str, str]]] = []
-
-    def _answer(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        self.rfile.read(length)
-        type(self).headers_seen.append({"path": self.path, **dict(self.headers.items())})
-        body = json.dumps({"TableNames": []}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/x-amz-json-1.0")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_GET = _answer
-    do_POST = _answer
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
-def echo() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+def echo() -> Iterator[Downstream]:
+    with downstream() as started:
+        yield started
 
 
 @pytest.fixture(scope="module", params=["recorder", "otel"])
@@ -114,9 +85,10 @@ def test_sdk_entities_are_the_current_spans(base_url: str, daemon: Receiver) -> 
     assert remote["http"]["response"]["status"] == 503
 
 
-def test_sdk_patchers_land_under_the_request(base_url: str, daemon: Receiver, echo: str) -> None:
-    _Echo.headers_seen.clear()
-    response = httpx.get(base_url + "/patched", params={"echo": echo})
+def test_sdk_patchers_land_under_the_request(
+    base_url: str, daemon: Receiver, echo: Downstream
+) -> None:
+    response = httpx.get(base_url + "/patched", params={"echo": echo.url})
     assert response.status_code == 200, response.text
     trace_id = response.json()["span"]["trace_id"]
     entities = wait_for_trace(
@@ -128,7 +100,7 @@ def test_sdk_patchers_land_under_the_request(base_url: str, daemon: Receiver, ec
     remote = [e for e in entities if e.get("namespace") == "remote" and not e.get("sql")]
     calls = [c for c in remote if c["http"]["request"]["url"] == "http://127.0.0.1/echo"]
     assert [c["http"]["request"]["method"] for c in calls] == ["GET", "GET", "READ"]
-    (with_requests,) = [c for c in remote if c["http"]["request"]["url"] == echo + "/requests"]
+    (with_requests,) = [c for c in remote if c["http"]["request"]["url"] == echo.url + "/requests"]
     assert with_requests["http"]["response"]["status"] == 200
     assert descends_from(entities, with_requests, segment)
     assert calls[1]["http"]["response"]["status"] == 200
@@ -140,19 +112,17 @@ def test_sdk_patchers_land_under_the_request(base_url: str, daemon: Receiver, ec
     assert aws["aws"]["operation"] == "ListTables" and aws["aws"]["region"] == "us-east-1"
     assert sql["sql"]["database_type"] == "sqlite3"
 
-    by_path = {seen["path"]: seen for seen in _Echo.headers_seen}
-    sent = _trace_header(by_path["/echo"]["X-Amzn-Trace-Id"])
+    sent = _trace_header(echo.received("/echo", trace_id)["x-amzn-trace-id"])
     # The call's own subsegment, not the enclosing entity as with the SDK alone.
     assert sent == {"Root": trace_id, "Parent": calls[0]["id"], "Sampled": "1"}
-    sent = _trace_header(by_path["/"]["X-Amzn-Trace-Id"])
+    sent = _trace_header(echo.received("/", trace_id)["x-amzn-trace-id"])
     assert sent["Root"] == trace_id and sent["Parent"] == aws["id"]
-    sent = _trace_header(by_path["/requests"]["X-Amzn-Trace-Id"])
+    sent = _trace_header(echo.received("/requests", trace_id)["x-amzn-trace-id"])
     assert sent == {"Root": trace_id, "Parent": with_requests["id"], "Sampled": "1"}
 
 
-def test_sdk_aiohttp_trace_config(base_url: str, daemon: Receiver, echo: str) -> None:
-    _Echo.headers_seen.clear()
-    response = httpx.get(base_url + "/aiohttp", params={"echo": echo})
+def test_sdk_aiohttp_trace_config(base_url: str, daemon: Receiver, echo: Downstream) -> None:
+    response = httpx.get(base_url + "/aiohttp", params={"echo": echo.url})
     assert response.status_code == 200, response.text
     trace_id = response.json()["span"]["trace_id"]
     entities = wait_for_trace(daemon, trace_id, 2, until=_has("127.0.0.1"))
@@ -162,8 +132,7 @@ def test_sdk_aiohttp_trace_config(base_url: str, daemon: Receiver, echo: str) ->
     assert call["namespace"] == "remote"
     assert call["http"]["request"]["url"].endswith("/aio")
     assert call["http"]["response"]["status"] == 200
-    (seen,) = _Echo.headers_seen
-    sent = _trace_header(seen["X-Amzn-Trace-Id"])
+    sent = _trace_header(echo.received("/aio", trace_id)["x-amzn-trace-id"])
     assert sent == {"Root": trace_id, "Parent": call["id"], "Sampled": "1"}
 
 
