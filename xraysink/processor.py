@@ -32,9 +32,12 @@ from xraysink.emitter import DaemonUnresolved, DatagramEmitter, Document, Emitte
 from xraysink.recorded import entities as recorded_entities
 from xraysink.recorded import merge_recorded
 from xraysink.serialize import encode_documents
-from xraysink.translate import translate_span
+from xraysink.translate.span import translate_fields
+from xraysink.translate.spandata import read_span
 
 logger = logging.getLogger(__name__)
+
+_SERVER = SpanKind.SERVER
 
 Entity = dict[str, Any]
 # Per open local root: its start time (ns since the epoch), the entities of its
@@ -117,19 +120,26 @@ class XRaySpanProcessor(SpanProcessor):
             self._drop("assembly")
 
     def _on_start(self, span: Span) -> None:
-        span_id = span.context.span_id
-        parent = span.parent
+        try:
+            # The SDK's own fields: each public property is a Python-level call per span.
+            context, parent, kind, start = span._context, span._parent, span._kind, span._start_time
+        except AttributeError:
+            context = span.get_span_context()
+            parent, kind, start = span.parent, span.kind, span.start_time
+        # SpanContext is a tuple: (trace_id, span_id, is_remote, trace_flags, ...); a
+        # span without one (never made by the SDK) raises here and is counted as dropped.
+        span_id = context[1]  # type: ignore[index]
         stale: list[Entity] = []
         with self._lock:
-            if parent is None or parent.is_remote or span.kind is SpanKind.SERVER:
-                start = span.start_time or 0
+            if parent is None or parent[2] or kind is _SERVER:
+                start = start or 0
                 self._root_of[span_id] = span_id
                 self._waiting[span_id] = (start, [], set())
                 oldest = next(iter(self._waiting))
                 if start - self._waiting[oldest][0] > self._max_wait_ns:
                     stale = self._evict_older_than(start - self._max_wait_ns)
             else:
-                root = self._root_of.get(parent.span_id)
+                root = self._root_of.get(parent[1])
                 held = self._waiting.get(root) if root is not None else None
                 if held is not None:
                     self._root_of[span_id] = root  # type: ignore[assignment]
@@ -161,8 +171,28 @@ class XRaySpanProcessor(SpanProcessor):
             self._drop("assembly")
 
     def _on_end(self, span: ReadableSpan) -> None:
-        span_id = span.context.span_id
-        sampled = span.context.trace_flags.sampled
+        fields = read_span(span)
+        context = fields[1]
+        span_id: int = context[1]  # type: ignore[index]
+        sampled = context[3] & 1  # type: ignore[index]
+        recorded = recorded_entities.pop(span_id, None) if recorded_entities else None
+        # Translated before the bookkeeping, so that one lock section does all of it.
+        entities: list[Entity] | None = None
+        if sampled:
+            try:
+                entities = translate_fields(
+                    fields, self.indexed_attributes, self.index_all_attributes
+                )
+                if recorded is not None:
+                    merge_recorded(entities[0], *recorded)
+            except Exception:
+                self._drop("translation")
+                entities = None
+            else:
+                if self.log_groups is not None:
+                    for entity in entities:
+                        if "type" not in entity:
+                            entity.setdefault("aws", {})["cloudwatch_logs"] = self.log_groups
         with self._lock:
             root = self._root_of.pop(span_id, None)
             trace = self._waiting.pop(span_id, None) if root == span_id else None
@@ -174,50 +204,40 @@ class XRaySpanProcessor(SpanProcessor):
                 held = self._waiting.get(root)
                 if held is not None:
                     held[2].discard(span_id)
+                    if entities is not None:
+                        if len(held[1]) < self.max_waiting_children:
+                            held[1].extend(entities)
+                            self.stats["spans"] += 1
+                            return
+                        self.stats["unembedded_count"] += len(entities)
             if self._inherited and span_id in self._inherited:
                 self._inherited.discard(span_id)
                 return
             if sampled:
                 self.stats["spans"] += 1
-        recorded = recorded_entities.pop(span_id, None) if recorded_entities else None
-        if not sampled:
-            return
-        try:
-            entities = translate_span(span, self.indexed_attributes, self.index_all_attributes)
-            if recorded is not None:
-                merge_recorded(entities[0], *recorded)
-        except Exception:
-            self._drop("translation")
-            return
-        if self.log_groups is not None:
-            for entity in entities:
-                if "type" not in entity:
-                    entity.setdefault("aws", {})["cloudwatch_logs"] = self.log_groups
-        if root is not None and root != span_id:
-            with self._lock:
-                held = self._waiting.get(root)
-                if held is not None:
-                    if len(held[1]) < self.max_waiting_children:
-                        held[1].extend(entities)
-                        return
-                    self.stats["unembedded_count"] += len(entities)
         children = trace[1] if trace is not None else None
+        if entities is None:
+            # A root that could not be translated still lets its children go.
+            if children:
+                self._send_all(nest([], children))
+            return
         self._send_all(nest(entities, children) if children else entities)
 
     def _send_all(self, entities: list[Entity]) -> None:
         sent = 0
         size = 0
+        emitter = self.emitter
+        send = emitter.send if isinstance(emitter, DatagramEmitter) else None
         for entity in entities:
             try:
                 payloads = encode_documents(entity)
             except Exception:
                 self._drop("serialization")
                 continue
-            emitter = self.emitter
             for payload in payloads:
                 try:
-                    if isinstance(emitter, DatagramEmitter):
-                        emitter.send(payload)
+                    if send is not None:
+                        send(payload)
                     else:
                         emitter.send_entity(Document(payload.decode()))
                 except DaemonUnresolved:

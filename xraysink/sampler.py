@@ -30,6 +30,7 @@ TRUST_ENV = "XRAYSINK_TRUST_INCOMING_SAMPLING"
 """Environment variable read when ``trust_incoming_sampling`` is not given."""
 
 _SAMPLE = Decision.RECORD_AND_SAMPLE
+_DROP = Decision.DROP
 _FALSE = frozenset({"false", "0", "no", "off"})
 _TRUE = frozenset({"true", "1", "yes", "on", ""})
 
@@ -84,11 +85,15 @@ class XRaySampler(Sampler):
         trace_state: TraceState | None = None,
     ) -> SamplingResult:
         parent = trace.get_current_span(parent_context).get_span_context()
+        # SpanContext is a tuple (trace_id, span_id, is_remote, trace_flags, trace_state,
+        # is_valid); a valid local parent, every child span's case, is decided first.
+        if parent[5] and not parent[2]:
+            if parent[3] & 1:
+                return SamplingResult(_SAMPLE, attributes, parent[4])
+            return SamplingResult(_DROP, None, parent[4])
         header = parent_context.get(HEADER_KEY) if parent_context is not None else None
         decided: bool | None = None
-        if parent.is_valid and not parent.is_remote:
-            decided = parent.trace_flags.sampled
-        elif not self.trust_incoming_sampling:
+        if not self.trust_incoming_sampling:
             if parent.is_valid:
                 # Without the remote parent, a ParentBased root cannot follow its flag.
                 parent_context = trace.set_span_in_context(trace.INVALID_SPAN, parent_context)
@@ -103,7 +108,7 @@ class XRaySampler(Sampler):
         state = parent.trace_state if parent.is_valid else trace_state
         if decided:
             return SamplingResult(_SAMPLE, attributes, state)
-        return SamplingResult(Decision.DROP, None, state)
+        return SamplingResult(_DROP, None, state)
 
     def get_description(self) -> str:
         trust = "" if self.trust_incoming_sampling else ",trust_incoming_sampling=False"

@@ -415,7 +415,17 @@ def translate_span(
     may be shared between entities: change the top-level dicts of an entity (and its
     ``aws`` dict), not the structures below them.
     """
-    fields = read_span(span)
+    return translate_fields(read_span(span), indexed_attributes, index_all_attributes)
+
+
+def translate_fields(
+    fields: SpanFields,
+    indexed_attributes: frozenset[str] = frozenset(),
+    index_all_attributes: bool = False,
+) -> list[dict[str, Any]]:
+    """``translate_span`` of a span already read with
+    :func:`xraysink.translate.spandata.read_span` (the span processor reads it once
+    for its own bookkeeping too)."""
     context = fields[1]
     parent = fields[2]
     kind = fields[3]
