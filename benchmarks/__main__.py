@@ -18,8 +18,9 @@ import sys
 import time
 from typing import Any
 
-from benchmarks.scenario import SCENARIOS
-from benchmarks.sinks import OtlpSink, UdpSink
+from benchmarks.documents import child_problems
+from benchmarks.scenario import ENTITIES, SCENARIOS, SDK_CHILDREN
+from benchmarks.sinks import SAMPLED_DATAGRAMS, OtlpSink, UdpSink
 
 ORDER = (
     "bare",
@@ -27,6 +28,9 @@ ORDER = (
     "xray_sdk",
     "otlp",
     "xraysink_162",
+    "xraysink_162_sdk",
+    "xraysink_162_lean",
+    "xraysink_162_sdk_lean",
     "xraysink_otel",
     "xraysink_lean",
 )
@@ -35,10 +39,17 @@ LABELS = {
     "bare_hop": "bare app + BaseHTTPMiddleware hop",
     "xray_sdk": "X-Ray SDK native (UDPEmitter)",
     "otlp": "OTel SDK + Batch + OTLP/HTTP",
-    "xraysink_162": "xraysink, 1.6.2 call sites",
+    "xraysink_162": "xraysink, 1.6.2 call sites, OTel children",
+    "xraysink_162_sdk": "xraysink, 1.6.2 call sites, X-Ray SDK subsegments",
+    "xraysink_162_lean": "xraysink, 1.6.2 call sites, OTel children, no fastapi.* spans",
+    "xraysink_162_sdk_lean": (
+        "xraysink, 1.6.2 call sites, X-Ray SDK subsegments, no fastapi.* spans"
+    ),
     "xraysink_otel": "xraysink, OTel-first",
     "xraysink_lean": "xraysink, OTel-first, no fastapi.* operation spans",
 }
+#: What each scenario's trace is, by its expected span/entity count (``ENTITIES``).
+TRACES = {0: "none", 4: "4: as X-Ray SDK", 7: "7: + 3 fastapi.*"}
 IMPORTS = {
     "python -c pass": "pass",
     "import aws_xray_sdk.core": "import aws_xray_sdk.core",
@@ -84,6 +95,16 @@ def run_scenario(name: str, requests: int, warmup: int) -> dict[str, Any]:
     result["problems"] = received["problems"]
     result["posts"] = posted["requests"] / total
     result["post_bytes"] = posted["bytes"] / total
+    # Entities per request from the sampled datagrams, scaled by datagrams per request;
+    # OTLP spans counted in every post.
+    sampled = received["sampled"]
+    result["entities"] = (
+        received["sampled_entities"] / sampled * result["datagrams"] if sampled else 0.0
+    ) + posted["spans"] / total
+    if received["first"] is not None:
+        result["problems"] += child_problems(received["first"], recorded=name in SDK_CHILDREN)
+    for problem in result["problems"]:
+        print(f"{name}: {problem}", file=sys.stderr)
     return result
 
 
@@ -109,20 +130,31 @@ def request_table(rounds: int, requests: int, warmup: int) -> list[str]:
         f"Per request: {rounds} rounds x {requests} requests (+{warmup} warm-up) per scenario, "
         "medians over rounds; overhead and ratio computed within each round.",
         "",
-        "| scenario | CPU µs/request | spread | overhead over bare µs | "
-        "overhead / X-Ray SDK overhead | datagrams/request | UDP bytes/request | "
-        "OTLP posts/request | OTLP bytes/request | ok |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "Trace: 4 = 1 segment + 3 nested subsegments, the X-Ray SDK path's trace; "
+        "7 = those + FastAPI's 3 fastapi.* operation spans. "
+        f"Spans/entities per request: entities in the first {SAMPLED_DATAGRAMS} datagrams "
+        "(segments + embedded subsegments) x datagrams per request, or OTLP spans in every post.",
+        "",
+        "| scenario | trace | CPU µs/request | spread | overhead over bare µs | "
+        "overhead / X-Ray SDK overhead | spans/entities per request | datagrams/request | "
+        "UDP bytes/request | OTLP posts/request | OTLP bytes/request | ok |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for name in ORDER:
         cpu = [run["cpu_us"] for run in runs[name]]
         overhead = [value - base for value, base in zip(cpu, bare, strict=True)]
         ratio = [value / sdk for value, sdk in zip(overhead, sdk_overhead, strict=True) if sdk > 0]
         last = runs[name][-1]
-        ok = all(run["ok"] == run["total_requests"] and not run["problems"] for run in runs[name])
+        ok = all(
+            run["ok"] == run["total_requests"]
+            and not run["problems"]
+            and round(run["entities"], 2) == ENTITIES[name]
+            for run in runs[name]
+        )
         lines.append(
-            f"| {LABELS[name]} | {_median(cpu):.0f} | {_spread(cpu)} | "
-            f"{_median(overhead):.0f} | {_median(ratio):.2f} | {last['datagrams']:.2f} | "
+            f"| {LABELS[name]} | {TRACES[ENTITIES[name]]} | {_median(cpu):.0f} | "
+            f"{_spread(cpu)} | {_median(overhead):.0f} | {_median(ratio):.2f} | "
+            f"{last['entities']:.2f} | {last['datagrams']:.2f} | "
             f"{last['udp_bytes']:.0f} | {last['posts']:.3f} | {last['post_bytes']:.0f} | "
             f"{'yes' if ok else 'NO'} |"
         )
@@ -138,7 +170,7 @@ def export_table(quick: bool) -> list[str]:
         check=True,
     )
     result = json.loads(done.stdout.splitlines()[-1])
-    return [
+    lines = [
         "Export path per typical HTTP SERVER span (median of repeats, µs):",
         "",
         "| on_end (translate + serialize + send) | translate | serialize | raw sendto | "
@@ -148,7 +180,24 @@ def export_table(quick: bool) -> list[str]:
         f"{result['serialize_us']:.1f} | {result['sendto_us']:.1f} | "
         f"{result['document_bytes']:.0f} | {result['datagrams_received']:.0f} / "
         f"{result['datagrams_sent']:.0f} |",
+        "",
+        "Export path per request's trace: every span through on_start + on_end, children "
+        "embedded in the root's document, real UDP send (median of repeats, µs):",
+        "",
+        "| trace | spans | µs/request | µs/span | document bytes | entities/datagram | "
+        "datagrams received / sent / requests replayed | spans ended | dropped | unembedded |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    for key, trace in (("request_4_spans", 4), ("request_7_spans", 7)):
+        row = result[key]
+        lines.append(
+            f"| {TRACES[trace]} | {row['spans']:.0f} | {row['request_us']:.1f} | "
+            f"{row['span_us']:.1f} | {row['document_bytes']:.0f} | "
+            f"{row['entities_per_datagram']:.2f} | {row['datagrams_received']:.0f} / "
+            f"{row['datagrams_sent']:.0f} / {row['requests_replayed']:.0f} | "
+            f"{row['spans_ended']:.0f} | {row['dropped']:.0f} | {row['unembedded']:.0f} |"
+        )
+    return lines
 
 
 def import_table(runs: int) -> list[str]:
@@ -190,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     rounds = args.rounds or (3 if args.quick else 5)
     requests = args.requests or (300 if args.quick else 1000)
     warmup = args.warmup or (100 if args.quick else 200)
-    assert set(ORDER) == set(SCENARIOS)
+    assert set(ORDER) == set(SCENARIOS) == set(ENTITIES)
     print(
         f"# xraysink benchmarks — {platform.python_implementation()} "
         f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs"

@@ -2,7 +2,8 @@
 
 ``build_app(scenario, ...)`` wires one tracing set-up around the same route; the
 child operations are made with the API that set-up's users call (X-Ray SDK
-subsegments for the native path, the OpenTelemetry API otherwise).
+subsegments for the native path and the 1.6.2 call sites' ``_sdk`` scenarios, the
+OpenTelemetry API otherwise).
 ``drive(app, count)`` sends ``count`` GET requests straight into the ASGI app, one
 after another, with no server or network in between.
 """

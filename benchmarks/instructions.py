@@ -4,7 +4,8 @@ with the machine's load (a shared machine makes wall and CPU times noisy).
 ``python -m benchmarks.instructions`` runs this module under callgrind once per
 workload with ``--iterations`` repeats and once with none, and prints the
 difference per repeat: translate of a typical HTTP SERVER span and of a child
-span, serialize of the SERVER span's document, and one request's 7 spans through
+span, serialize of the SERVER span's document, and one request's 4 spans (SERVER +
+3 nested children) and 7 spans (+ FastAPI's 3 ``fastapi.*`` operation spans) through
 ``XRaySpanProcessor`` (on_start + on_end, with the UDP send itself left out: the
 kernel's work is not counted by callgrind anyway). Needs ``valgrind``; takes about
 a minute. ``PYTHONHASHSEED=0`` keeps string hashing, and so the counts, repeatable.
@@ -20,11 +21,17 @@ import subprocess
 import sys
 from collections.abc import Callable
 
-WORKLOADS = ("translate_server", "translate_child", "serialize_server", "request_7_spans")
+WORKLOADS = (
+    "translate_server",
+    "translate_child",
+    "serialize_server",
+    "request_4_spans",
+    "request_7_spans",
+)
 
 
 def _workloads() -> dict[str, Callable[[], object]]:
-    from benchmarks.spans import request_spans, typical_server_span
+    from benchmarks.spans import replay, request_spans, typical_server_span
     from xraysink import XRaySpanProcessor
     from xraysink.emitter import UDPDaemonEmitter
     from xraysink.serialize import encode_documents
@@ -38,18 +45,13 @@ def _workloads() -> dict[str, Callable[[], object]]:
     emitter.send = lambda document: None  # type: ignore[method-assign]
     processor = XRaySpanProcessor(emitter)
 
-    def request() -> None:
-        for kind, span in events:
-            if kind == "start":
-                processor.on_start(span)  # type: ignore[arg-type]
-            else:
-                processor.on_end(span)
-
+    lean = request_spans(operation_spans=False)
     return {
         "translate_server": lambda: translate_span(server),
         "translate_child": lambda: translate_span(child),
         "serialize_server": lambda: encode_documents(document),
-        "request_7_spans": request,
+        "request_4_spans": lambda: replay(processor, lean),
+        "request_7_spans": lambda: replay(processor, events),
     }
 
 

@@ -20,7 +20,8 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from benchmarks.app import build_app, drive
+from benchmarks.app import ChildFactory, build_app, drive
+from benchmarks.documents import sdk_child_fields
 
 SERVICE = "orders"
 LOG_GROUP = "/ecs/orders"
@@ -32,13 +33,30 @@ def _nothing() -> None:
     pass
 
 
-def _otel_child() -> Callable[[str, dict[str, Any]], Any]:
+def _otel_child() -> ChildFactory:
     from opentelemetry import trace
 
     tracer = trace.get_tracer("benchmarks")
 
     def child(name: str, attributes: dict[str, Any]) -> Any:
         return tracer.start_as_current_span(name, attributes=attributes)
+
+    return child
+
+
+def _sdk_child() -> ChildFactory:
+    """A child as a 1.6.2 user wrote it: an X-Ray SDK subsegment through the global
+    recorder, with an annotation and a metadata entry (whatever context the recorder
+    was configured with: the SDK's own, or xraysink's bridge onto OpenTelemetry)."""
+    from aws_xray_sdk.core import xray_recorder
+
+    @contextmanager
+    def child(name: str, attributes: dict[str, Any]) -> Iterator[None]:
+        (annotation, value), (key, metadata) = sdk_child_fields(attributes)
+        with xray_recorder.in_subsegment(name) as subsegment:
+            subsegment.put_annotation(annotation, value)
+            subsegment.put_metadata(key, metadata)
+            yield
 
     return child
 
@@ -113,15 +131,7 @@ def xray_sdk(args: argparse.Namespace) -> Setup:
         finally:
             xray_recorder.end_segment()
 
-    @contextmanager
-    def child(name: str, attributes: dict[str, Any]) -> Iterator[None]:
-        (first, first_value), (second, second_value) = attributes.items()
-        with xray_recorder.in_subsegment(name) as subsegment:
-            subsegment.put_annotation(first.replace(".", "_"), first_value)
-            subsegment.put_metadata(second, second_value)
-            yield
-
-    app = build_app(child, fastapi_tracing=False)
+    app = build_app(_sdk_child(), fastapi_tracing=False)
     app.add_middleware(BaseHTTPMiddleware, dispatch=middleware)
     return app, _nothing
 
@@ -151,12 +161,12 @@ def _flush(provider: Any) -> None:
     provider.force_flush()
 
 
-def xraysink_162(args: argparse.Namespace) -> Setup:
+def _xraysink_162(args: argparse.Namespace, child: ChildFactory, operation_spans: bool) -> Setup:
     """xraysink with the unchanged 1.6.2 call sites: ``xray_recorder.configure(
     context=AsyncContext())``, ``set_xray_log_group`` and ``BaseHTTPMiddleware(
-    dispatch=xray_middleware)``; children through the OpenTelemetry API (X-Ray SDK
-    subsegments are not bridged yet: issue 3)."""
+    dispatch=xray_middleware)``, which adopts FastAPI's SERVER span as the segment."""
     from aws_xray_sdk.core import xray_recorder
+    from opentelemetry import trace
     from starlette.middleware.base import BaseHTTPMiddleware
 
     from xraysink.asgi.middleware import xray_middleware
@@ -170,11 +180,34 @@ def xraysink_162(args: argparse.Namespace) -> Setup:
         daemon_address=f"127.0.0.1:{args.daemon_port}",
     )
     set_xray_log_group(LOG_GROUP)
-    app = build_app(_otel_child(), fastapi_tracing=True)
+    app = build_app(child, fastapi_tracing=True, operation_spans=operation_spans)
     app.add_middleware(BaseHTTPMiddleware, dispatch=xray_middleware)
-    from opentelemetry import trace
-
     return app, lambda: _flush(trace.get_tracer_provider())
+
+
+def xraysink_162(args: argparse.Namespace) -> Setup:
+    """1.6.2 call sites; children through the OpenTelemetry API; FastAPI's 3
+    ``fastapi.*`` operation spans on: 7 spans per request."""
+    return _xraysink_162(args, _otel_child(), operation_spans=True)
+
+
+def xraysink_162_sdk(args: argparse.Namespace) -> Setup:
+    """1.6.2 call sites; children as X-Ray SDK subsegments (``in_subsegment``,
+    ``put_annotation``, ``put_metadata``) that the recorder bridge turns into
+    OpenTelemetry spans; ``fastapi.*`` operation spans on: 7 spans per request."""
+    return _xraysink_162(args, _sdk_child(), operation_spans=True)
+
+
+def xraysink_162_lean(args: argparse.Namespace) -> Setup:
+    """``xraysink_162`` with ``FastAPI(telemetry={"operation_spans": False})``: the
+    X-Ray SDK path's trace, 1 segment + 3 subsegments."""
+    return _xraysink_162(args, _otel_child(), operation_spans=False)
+
+
+def xraysink_162_sdk_lean(args: argparse.Namespace) -> Setup:
+    """``xraysink_162_sdk`` without the ``fastapi.*`` operation spans: the X-Ray SDK
+    path's trace and the X-Ray SDK path's route code, on xraysink."""
+    return _xraysink_162(args, _sdk_child(), operation_spans=False)
 
 
 def xraysink_otel(args: argparse.Namespace) -> Setup:
@@ -206,9 +239,30 @@ SCENARIOS: dict[str, Callable[[argparse.Namespace], Setup]] = {
     "xray_sdk": xray_sdk,
     "otlp": otlp,
     "xraysink_162": xraysink_162,
+    "xraysink_162_sdk": xraysink_162_sdk,
+    "xraysink_162_lean": xraysink_162_lean,
+    "xraysink_162_sdk_lean": xraysink_162_sdk_lean,
     "xraysink_otel": xraysink_otel,
     "xraysink_lean": xraysink_lean,
 }
+
+#: Spans (OTLP) or X-Ray entities (UDP) each scenario's request makes: 4 is the X-Ray
+#: SDK path's trace (1 segment + 3 subsegments), 7 adds FastAPI's 3 ``fastapi.*``
+#: operation spans.
+ENTITIES = {
+    "bare": 0,
+    "bare_hop": 0,
+    "xray_sdk": 4,
+    "otlp": 7,
+    "xraysink_162": 7,
+    "xraysink_162_sdk": 7,
+    "xraysink_162_lean": 4,
+    "xraysink_162_sdk_lean": 4,
+    "xraysink_otel": 7,
+    "xraysink_lean": 4,
+}
+#: Scenarios whose children are X-Ray SDK subsegments with an annotation and metadata.
+SDK_CHILDREN = frozenset({"xray_sdk", "xraysink_162_sdk", "xraysink_162_sdk_lean"})
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:

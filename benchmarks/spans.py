@@ -7,15 +7,19 @@ builds with a service name and a log group.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
+from typing import cast
+
 from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import SpanKind, Tracer
+from opentelemetry.util.types import AttributeValue
 
 from benchmarks.app import CHILDREN
 from xraysink.ids import XRayIdGenerator
 
-SERVER_ATTRIBUTES = {
+SERVER_ATTRIBUTES: dict[str, AttributeValue] = {
     "http.request.method": "GET",
     "url.scheme": "http",
     "server.address": "orders.internal",
@@ -68,9 +72,12 @@ class _Record(SpanProcessor):
         self.events.append(("end", span))
 
 
-def request_spans() -> list[tuple[str, ReadableSpan]]:
+def request_spans(*, operation_spans: bool = True) -> list[tuple[str, ReadableSpan]]:
     """The span starts and ends of one benchmarked request, in order: FastAPI's SERVER
-    span and its 3 ``fastapi.*`` operation spans, and the route's 3 nested children."""
+    span, its 3 ``fastapi.*`` operation spans when ``operation_spans``, and the route's
+    3 nested children: 7 spans, or 4 (the X-Ray SDK path's 1 segment + 3 subsegments).
+    A "start" event holds the live ``Span`` (what ``on_start`` receives), an "end" event
+    the ``ReadableSpan`` the SDK hands to ``on_end``; ``replay`` sends them again."""
     provider = TracerProvider(resource=typical_resource(), id_generator=XRayIdGenerator())
     record = _Record()
     provider.add_span_processor(record)
@@ -79,13 +86,30 @@ def request_spans() -> list[tuple[str, ReadableSpan]]:
     with tracer.start_as_current_span(
         "GET /orders/{order_id}", kind=SpanKind.SERVER, attributes=SERVER_ATTRIBUTES
     ):
-        with tracer.start_as_current_span("fastapi.dependencies", attributes=operation):
+        with _optional(tracer, "fastapi.dependencies", operation_spans, operation):
             pass
-        with tracer.start_as_current_span("fastapi.endpoint", attributes=operation):
+        with _optional(tracer, "fastapi.endpoint", operation_spans, operation):
             with tracer.start_as_current_span("load order", attributes=CHILDREN[0][1]):
                 with tracer.start_as_current_span("query orders", attributes=CHILDREN[1][1]):
                     with tracer.start_as_current_span("render order", attributes=CHILDREN[2][1]):
                         pass
-        with tracer.start_as_current_span("fastapi.serialization", attributes=operation):
+        with _optional(tracer, "fastapi.serialization", operation_spans, operation):
             pass
     return record.events
+
+
+def _optional(
+    tracer: Tracer, name: str, wanted: bool, attributes: dict[str, str]
+) -> AbstractContextManager[object]:
+    """A current span named ``name`` when ``wanted``, else nothing."""
+    return tracer.start_as_current_span(name, attributes=attributes) if wanted else nullcontext()
+
+
+def replay(processor: SpanProcessor, events: list[tuple[str, ReadableSpan]]) -> None:
+    """Send ``events`` (from ``request_spans``) through ``processor`` in order."""
+    for kind, span in events:
+        if kind == "start":
+            # Recorded by _Record.on_start, so a live Span.
+            processor.on_start(cast(Span, span))
+        else:
+            processor.on_end(span)
