@@ -9,11 +9,12 @@ import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aws_xray_sdk.core.emitters.udp_emitter import UDPEmitter
 from opentelemetry import trace
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 from opentelemetry.trace import SpanKind
 
@@ -401,3 +402,47 @@ def test_a_forked_child_loses_nothing_and_sends_nothing_twice(receiver: Receiver
     assert sorted(names) == sorted(parent)
     senders = {record.sender for record in receiver.records}
     assert len(senders) == 2
+
+
+class _Unreadable(ReadableSpan):
+    """A finished span from another pipeline whose attributes cannot be read."""
+
+    @property
+    def attributes(self) -> Any:
+        raise RuntimeError("attributes unavailable")
+
+
+def test_a_child_that_cannot_be_translated_is_counted_and_its_trace_still_arrives(
+    receiver: Receiver,
+) -> None:
+    processor, provider = pipeline(receiver)
+    tracer = provider.get_tracer("test")
+    root = tracer.start_span("root")
+    inside = trace.set_span_in_context(root)
+    tracer.start_span("good", context=inside).end()
+    bad = tracer.start_span("bad", context=inside)
+    processor.on_end(
+        _Unreadable(name="bad", context=bad.get_span_context(), parent=root.get_span_context())
+    )
+    root.end()
+    trace_id = format_trace_id(root.get_span_context().trace_id)
+    entities = wait_for_trace(receiver, trace_id, 2)
+    assert sorted(entity["name"] for entity in entities) == ["good", "root"]
+    assert [d["name"] for d in receiver.documents if d.get("trace_id") == trace_id] == ["root"]
+    assert processor.stats["dropped_translation"] == 1
+    assert processor.stats["dropped"] == 1
+
+
+def test_the_children_of_a_root_that_cannot_be_translated_still_arrive(
+    receiver: Receiver,
+) -> None:
+    processor, provider = pipeline(receiver)
+    tracer = provider.get_tracer("test")
+    root = tracer.start_span("root")
+    tracer.start_span("child", context=trace.set_span_in_context(root)).end()
+    processor.on_end(_Unreadable(name="root", context=root.get_span_context()))
+    trace_id = format_trace_id(root.get_span_context().trace_id)
+    (child,) = wait_for_trace(receiver, trace_id, 1)
+    assert child["name"] == "child"
+    assert child["parent_id"] == f"{root.get_span_context().span_id:016x}"
+    assert processor.stats["dropped_translation"] == 1

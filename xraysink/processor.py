@@ -33,7 +33,7 @@ from xraysink.recorded import entities as recorded_entities
 from xraysink.recorded import merge_recorded
 from xraysink.serialize import encode_documents
 from xraysink.translate.span import translate_fields
-from xraysink.translate.spandata import read_span
+from xraysink.translate.spandata import SpanFields, read_span
 
 logger = logging.getLogger(__name__)
 
@@ -171,14 +171,19 @@ class XRaySpanProcessor(SpanProcessor):
             self._drop("assembly")
 
     def _on_end(self, span: ReadableSpan) -> None:
-        fields = read_span(span)
-        context = fields[1]
+        try:
+            fields: SpanFields | None = read_span(span)
+        except Exception:
+            # A span whose fields cannot be read still ends its place in its trace.
+            fields = None
+            self._drop("translation")
+        context = fields[1] if fields is not None else span.context
         span_id: int = context[1]  # type: ignore[index]
         sampled = context[3] & 1  # type: ignore[index]
         recorded = recorded_entities.pop(span_id, None) if recorded_entities else None
         # Translated before the bookkeeping, so that one lock section does all of it.
         entities: list[Entity] | None = None
-        if sampled:
+        if sampled and fields is not None:
             try:
                 entities = translate_fields(
                     fields, self.indexed_attributes, self.index_all_attributes
