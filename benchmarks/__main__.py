@@ -27,6 +27,7 @@ ORDER = (
     "bare_hop",
     "xray_sdk",
     "otlp",
+    "otlp_lean",
     "xraysink_162",
     "xraysink_162_sdk",
     "xraysink_162_lean",
@@ -39,6 +40,7 @@ LABELS = {
     "bare_hop": "bare app + BaseHTTPMiddleware hop",
     "xray_sdk": "X-Ray SDK native (UDPEmitter)",
     "otlp": "OTel SDK + Batch + OTLP/HTTP",
+    "otlp_lean": "OTel SDK + Batch + OTLP/HTTP, no fastapi.* spans",
     "xraysink_162": "xraysink, 1.6.2 call sites, OTel children",
     "xraysink_162_sdk": "xraysink, 1.6.2 call sites, X-Ray SDK subsegments",
     "xraysink_162_lean": "xraysink, 1.6.2 call sites, OTel children, no fastapi.* spans",
@@ -126,6 +128,11 @@ def request_table(rounds: int, requests: int, warmup: int) -> list[str]:
         print(f"round {index + 1}/{rounds} done", file=sys.stderr, flush=True)
     bare = [run["cpu_us"] for run in runs["bare"]]
     sdk_overhead = [run["cpu_us"] - base for run, base in zip(runs["xray_sdk"], bare, strict=True)]
+    # The OTLP path making the same trace (same span count) as each scenario.
+    otlp_overhead = {
+        ENTITIES[name]: [run["cpu_us"] - base for run, base in zip(runs[name], bare, strict=True)]
+        for name in ("otlp", "otlp_lean")
+    }
     lines = [
         f"Per request: {rounds} rounds x {requests} requests (+{warmup} warm-up) per scenario, "
         "medians over rounds; overhead and ratio computed within each round.",
@@ -136,14 +143,17 @@ def request_table(rounds: int, requests: int, warmup: int) -> list[str]:
         "(segments + embedded subsegments) x datagrams per request, or OTLP spans in every post.",
         "",
         "| scenario | trace | CPU µs/request | spread | overhead over bare µs | "
-        "overhead / X-Ray SDK overhead | spans/entities per request | datagrams/request | "
+        "overhead / X-Ray SDK overhead | overhead / OTLP overhead, same trace | "
+        "spans/entities per request | datagrams/request | "
         "UDP bytes/request | OTLP posts/request | OTLP bytes/request | ok |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for name in ORDER:
         cpu = [run["cpu_us"] for run in runs[name]]
         overhead = [value - base for value, base in zip(cpu, bare, strict=True)]
         ratio = [value / sdk for value, sdk in zip(overhead, sdk_overhead, strict=True) if sdk > 0]
+        same = otlp_overhead.get(ENTITIES[name], [0.0] * len(overhead))
+        to_otlp = [value / base for value, base in zip(overhead, same, strict=True) if base > 0]
         last = runs[name][-1]
         ok = all(
             run["ok"] == run["total_requests"]
@@ -154,6 +164,7 @@ def request_table(rounds: int, requests: int, warmup: int) -> list[str]:
         lines.append(
             f"| {LABELS[name]} | {TRACES[ENTITIES[name]]} | {_median(cpu):.0f} | "
             f"{_spread(cpu)} | {_median(overhead):.0f} | {_median(ratio):.2f} | "
+            f"{f'{_median(to_otlp):.2f}' if to_otlp else '-'} | "
             f"{last['entities']:.2f} | {last['datagrams']:.2f} | "
             f"{last['udp_bytes']:.0f} | {last['posts']:.3f} | {last['post_bytes']:.0f} | "
             f"{'yes' if ok else 'NO'} |"

@@ -140,6 +140,15 @@ def otlp(args: argparse.Namespace) -> Setup:
     """The collector-sidecar set-up: OpenTelemetry SDK with the X-Ray id generator,
     BatchSpanProcessor and the OTLP/HTTP (protobuf) exporter to a local sink; spans
     from FastAPI's own telemetry and the OpenTelemetry API."""
+    return _otlp(args, operation_spans=True)
+
+
+def otlp_lean(args: argparse.Namespace) -> Setup:
+    """``otlp`` without FastAPI's ``fastapi.*`` operation spans: the X-Ray SDK path's trace."""
+    return _otlp(args, operation_spans=False)
+
+
+def _otlp(args: argparse.Namespace, operation_spans: bool) -> Setup:
     from opentelemetry import trace
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
     from opentelemetry.sdk.extension.aws.trace import AwsXRayIdGenerator
@@ -154,7 +163,8 @@ def otlp(args: argparse.Namespace) -> Setup:
     exporter = OTLPSpanExporter(endpoint=f"http://127.0.0.1:{args.otlp_port}/v1/traces")
     provider.add_span_processor(BatchSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
-    return build_app(_otel_child(), fastapi_tracing=True), lambda: _flush(provider)
+    app = build_app(_otel_child(), fastapi_tracing=True, operation_spans=operation_spans)
+    return app, lambda: _flush(provider)
 
 
 def _flush(provider: Any) -> None:
@@ -238,6 +248,7 @@ SCENARIOS: dict[str, Callable[[argparse.Namespace], Setup]] = {
     "bare_hop": bare_hop,
     "xray_sdk": xray_sdk,
     "otlp": otlp,
+    "otlp_lean": otlp_lean,
     "xraysink_162": xraysink_162,
     "xraysink_162_sdk": xraysink_162_sdk,
     "xraysink_162_lean": xraysink_162_lean,
@@ -254,6 +265,7 @@ ENTITIES = {
     "bare_hop": 0,
     "xray_sdk": 4,
     "otlp": 7,
+    "otlp_lean": 4,
     "xraysink_162": 7,
     "xraysink_162_sdk": 7,
     "xraysink_162_lean": 4,
