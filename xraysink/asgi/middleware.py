@@ -191,6 +191,7 @@ async def _starlette(request: Any, call_next: Callable[[Any], Awaitable[Any]]) -
         header = parse_trace_header(trace_header.decode("latin-1") if trace_header else None)
         span = _adoptable(scope, path)
         owned = span is None
+        # An adopted span that does not record (unsampled) would drop the attributes.
         if span is None or span.is_recording():
             host = headers.get(b"host")
             user_agent = headers.get(b"user-agent")
@@ -278,8 +279,8 @@ async def _aiohttp(request: Any, handler: Callable[[Any], Awaitable[Any]]) -> An
 
     try:
         provider.ensure_configured()
-        header = parse_trace_header(request.headers.get(HEADER_NAME))
         headers = request.headers
+        header = parse_trace_header(headers.get(HEADER_NAME))
         attributes = _request_attributes(
             request.method,
             str(request.url),
