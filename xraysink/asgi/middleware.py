@@ -13,9 +13,11 @@ semantic conventions (attribute keys).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
+from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
@@ -31,6 +33,8 @@ from xraysink.trace_header import (
 _tracer = trace.get_tracer("xraysink", __version__)
 
 NAME_ATTRIBUTE = "xraysink.name"
+
+_TRACE_HEADER_KEY = HEADER_NAME.lower().encode()
 
 
 async def xray_middleware(request: Any, handler: Callable[[Any], Awaitable[Any]]) -> Any:
@@ -55,9 +59,15 @@ xray_middleware.__middleware_version__ = 1  # type: ignore[attr-defined]
 
 
 def _request_attributes(
-    method: str, url: str, path: str, headers: Mapping[str, str], peer: str | None
+    method: str,
+    url: str,
+    path: str,
+    host: str | None,
+    user_agent: str | None,
+    forwarded_for: str | None,
+    peer: str | None,
 ) -> dict[str, Any]:
-    host = headers.get("host", "localhost").split(":", 1)[0]
+    host = ("localhost" if host is None else host).split(":", 1)[0]
     attributes: dict[str, Any] = {
         "http.request.method": method,
         "url.full": url,
@@ -65,15 +75,12 @@ def _request_attributes(
         "server.address": host,
     }
     if provider.recorder_mode():
-        from xraysink.recorder import segment_name
-
-        name = segment_name(host)
+        name = _segment_name()(host)
         if name:
             attributes[NAME_ATTRIBUTE] = name
-    user_agent = headers.get("user-agent")
     if user_agent:
         attributes["user_agent.original"] = user_agent
-    forwarded = headers.get("x-forwarded-for", "").split(",", 1)[0].strip()
+    forwarded = (forwarded_for or "").split(",", 1)[0].strip()
     if forwarded:
         attributes["http.client_ip"] = forwarded
     elif peer:
@@ -81,6 +88,19 @@ def _request_attributes(
     if peer:
         attributes["network.peer.address"] = peer
     return attributes
+
+
+_segment_name_function: Callable[[str | None], str] | None = None
+
+
+def _segment_name() -> Callable[[str | None], str]:
+    # xraysink.recorder imports aws_xray_sdk: only in recorder mode, and once.
+    global _segment_name_function
+    if _segment_name_function is None:
+        from xraysink.recorder import segment_name
+
+        _segment_name_function = segment_name
+    return _segment_name_function
 
 
 def _start(attributes: dict[str, Any], header: TraceHeader | None) -> Span:
@@ -103,9 +123,8 @@ def _adoptable(scope: Mapping[str, Any], path: str) -> Span | None:
     return None
 
 
-def _record_response(span: Span, status: int, headers: Mapping[str, str]) -> None:
+def _record_response(span: Span, status: int, length: str | None) -> None:
     span.set_attribute("http.response.status_code", status)
-    length = headers.get("content-length")
     if length is not None and length.isdigit():
         span.set_attribute("http.response.body.size", int(length))
     if status >= 500:
@@ -123,39 +142,98 @@ def _response_header(span: Span, header: TraceHeader | None) -> str:
     return format_response_header(context.trace_id, context.trace_flags.sampled, header)
 
 
+# A Host header that every Starlette release turns into the URL's authority as it is.
+_PLAIN_HOST = re.compile(rb"[A-Za-z0-9.-]+(?::([0-9]{1,5}))?")
+_PLAIN_SCHEMES = frozenset({"http", "https"})
+
+
+def _url(request: Any, scope: Mapping[str, Any], host: bytes | None) -> str:
+    """``str(request.url)``, without building Starlette's ``URL`` in the common case:
+    a plain Host header, no ``root_path`` (older Starlette releases put it into the
+    URL) and a path that Starlette neither escapes nor rewrites."""
+    scheme: str = scope.get("scheme", "http")
+    path: str = scope["path"]
+    if (
+        host is not None
+        and scheme in _PLAIN_SCHEMES
+        and not scope.get("root_path")
+        and path[:1] == "/"
+        and path[1:2] != "/"
+        and "?" not in path
+        and "#" not in path
+        and "\\" not in path
+    ):
+        plain = _PLAIN_HOST.fullmatch(host)
+        if plain is not None and int(plain[1] or 0) <= 65535:
+            query: str = scope.get("query_string", b"").decode()
+            url = scheme + "://" + host.decode("latin-1") + path
+            return url + "?" + query if query else url
+    return str(request.url)
+
+
+def _request_headers(scope: MutableMapping[str, Any]) -> dict[bytes, bytes]:
+    """The request headers by lowercase name, the first of repeated ones (as
+    Starlette's ``Headers.get``)."""
+    raw = scope["headers"]
+    if not isinstance(raw, list):
+        # Any iterable may come; the app reads the headers after this middleware.
+        raw = scope["headers"] = list(raw)
+    return dict(reversed(raw))
+
+
 async def _starlette(request: Any, call_next: Callable[[Any], Awaitable[Any]]) -> Any:
     scope = request.scope
-    headers = request.headers
-    client = scope.get("client")
     path = scope.get("path", "")
     try:
         provider.ensure_configured()
-        header = parse_trace_header(headers.get(HEADER_NAME))
-        attributes = _request_attributes(
-            request.method, str(request.url), path, headers, client[0] if client else None
-        )
+        headers = _request_headers(scope)
+        trace_header = headers.get(_TRACE_HEADER_KEY)
+        header = parse_trace_header(trace_header.decode("latin-1") if trace_header else None)
         span = _adoptable(scope, path)
         owned = span is None
-        if span is None:
-            span = _start(attributes, header)
-        elif span.is_recording():
-            span.set_attributes(attributes)
+        # An adopted span that does not record (unsampled) would drop the attributes.
+        if span is None or span.is_recording():
+            host = headers.get(b"host")
+            user_agent = headers.get(b"user-agent")
+            forwarded_for = headers.get(b"x-forwarded-for")
+            client = scope.get("client")
+            attributes = _request_attributes(
+                scope["method"],
+                _url(request, scope, host),
+                path,
+                host.decode("latin-1") if host is not None else None,
+                user_agent.decode("latin-1") if user_agent is not None else None,
+                forwarded_for.decode("latin-1") if forwarded_for is not None else None,
+                client[0] if client else None,
+            )
+            if span is None:
+                span = _start(attributes, header)
+            else:
+                span.set_attributes(attributes)
+        # The adopted span is usually current already (FastAPI's telemetry and the
+        # OTel ASGI instrumentation make it so): attaching it again changes nothing.
+        token = (
+            None
+            if not owned and trace.get_current_span() is span
+            else otel_context.attach(trace.set_span_in_context(span))
+        )
     except Exception:
         return await call_next(request)
-    with trace.use_span(
-        span, end_on_exit=False, record_exception=False, set_status_on_exception=False
-    ):
-        try:
-            response = await call_next(request)
-        except BaseException as exc:
-            # CancelledError (client gone, timeout) too: an open span would be lost.
-            if isinstance(exc, Exception):
-                _record_exception(span, exc)
-            if owned:
-                span.end()
-            raise
-    _record_response(span, response.status_code, response.headers)
-    response.headers[HEADER_NAME] = _response_header(span, header)
+    try:
+        response = await call_next(request)
+    except BaseException as exc:
+        # CancelledError (client gone, timeout) too: an open span would be lost.
+        if isinstance(exc, Exception):
+            _record_exception(span, exc)
+        if owned:
+            span.end()
+        raise
+    finally:
+        if token is not None:
+            otel_context.detach(token)
+    response_headers = response.headers
+    _record_response(span, response.status_code, response_headers.get("content-length"))
+    response_headers[HEADER_NAME] = _response_header(span, header)
     if owned:
         _end_after_body(response, span)
     return response
@@ -201,9 +279,16 @@ async def _aiohttp(request: Any, handler: Callable[[Any], Awaitable[Any]]) -> An
 
     try:
         provider.ensure_configured()
-        header = parse_trace_header(request.headers.get(HEADER_NAME))
+        headers = request.headers
+        header = parse_trace_header(headers.get(HEADER_NAME))
         attributes = _request_attributes(
-            request.method, str(request.url), request.path, request.headers, request.remote
+            request.method,
+            str(request.url),
+            request.path,
+            headers.get("host"),
+            headers.get("user-agent"),
+            headers.get("x-forwarded-for"),
+            request.remote,
         )
         span = _start(attributes, header)
     except Exception:
@@ -215,14 +300,14 @@ async def _aiohttp(request: Any, handler: Callable[[Any], Awaitable[Any]]) -> An
             response = await handler(request)
     except HTTPException as exc:
         # aiohttp signals non-2xx responses with exceptions that are responses.
-        _record_response(span, exc.status, exc.headers)
+        _record_response(span, exc.status, exc.headers.get("content-length"))
         exc.headers[HEADER_NAME] = _response_header(span, header)
         raise
     except Exception as exc:
         _record_exception(span, exc)
         raise
     else:
-        _record_response(span, response.status, response.headers)
+        _record_response(span, response.status, response.headers.get("content-length"))
         if not response.prepared:
             response.headers[HEADER_NAME] = _response_header(span, header)
         return response
