@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import wrapt
@@ -28,7 +28,9 @@ from xraysink.sampler import XRaySampler
 _lock = threading.RLock()
 _processor: XRaySpanProcessor | None = None
 _provider: TracerProvider | None = None
-_recorder_mode = False
+# The recorder's segment naming (xraysink.recorder.segment_name) once AsyncContext() ran;
+# kept here so the request path never re-imports it.
+_segment_name: Callable[[str | None], str] | None = None
 _log_groups: list[dict[str, str]] | None = None
 
 
@@ -111,15 +113,15 @@ def use_recorder() -> None:
     emitter, sampler and naming. Called by ``AsyncContext()``; a no-op when a
     pipeline exists already (``configure()`` ran first: its emitter and sampler
     stay, the recorder names segments)."""
-    global _recorder_mode
+    global _segment_name
     with _lock:
-        if _recorder_mode:
+        if _segment_name is not None:
             return
-        _recorder_mode = True
+        from xraysink.recorder import RecorderEmitter, RecorderSampler, segment_name
+
+        _segment_name = segment_name
         if _processor is not None:
             return
-        from xraysink.recorder import RecorderEmitter, RecorderSampler
-
         _install(XRaySpanProcessor(RecorderEmitter()), Resource.create({}), RecorderSampler())
 
 
@@ -131,7 +133,14 @@ def ensure_configured() -> None:
 
 def recorder_mode() -> bool:
     """Whether the X-Ray SDK recorder names segments (``AsyncContext`` was created)."""
-    return _recorder_mode
+    return _segment_name is not None
+
+
+def recorder_segment_name(host: str | None = None) -> str:
+    """The recorder's segment name for a request to ``host`` (X-Ray SDK
+    ``calculate_segment_name``), or ``""`` outside recorder mode."""
+    naming = _segment_name
+    return naming(host) if naming is not None else ""
 
 
 def processor() -> XRaySpanProcessor | None:
@@ -201,7 +210,7 @@ def _install_response_propagator(module: Any) -> None:
 def _bridge_recorder(module: Any) -> None:
     from xraysink.bridge import install
 
-    install(sdk_decides=_recorder_mode)
+    install(sdk_decides=recorder_mode())
 
 
 def _correct_httplib_patch(module: Any) -> None:

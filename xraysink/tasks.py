@@ -77,12 +77,9 @@ async def _run_in_segment(coro: Awaitable[T], url: str) -> T:
         "network.peer.address": "127.0.0.1",
         "user_agent.original": f"BackgroundTask xraysink/{__version__}",
     }
-    if provider.recorder_mode():
-        from xraysink.recorder import segment_name
-
-        name = segment_name()
-        if name:
-            attributes["xraysink.name"] = name
+    name = provider.recorder_segment_name()
+    if name:
+        attributes["xraysink.name"] = name
     with _tracer.start_as_current_span(
         "Task " + url,
         kind=SpanKind.SERVER,

@@ -74,10 +74,9 @@ def _request_attributes(
         "url.path": path,
         "server.address": host,
     }
-    if provider.recorder_mode():
-        name = _segment_name()(host)
-        if name:
-            attributes[NAME_ATTRIBUTE] = name
+    name = provider.recorder_segment_name(host)
+    if name:
+        attributes[NAME_ATTRIBUTE] = name
     if user_agent:
         attributes["user_agent.original"] = user_agent
     forwarded = (forwarded_for or "").split(",", 1)[0].strip()
@@ -88,19 +87,6 @@ def _request_attributes(
     if peer:
         attributes["network.peer.address"] = peer
     return attributes
-
-
-_segment_name_function: Callable[[str | None], str] | None = None
-
-
-def _segment_name() -> Callable[[str | None], str]:
-    # xraysink.recorder imports aws_xray_sdk: only in recorder mode, and once.
-    global _segment_name_function
-    if _segment_name_function is None:
-        from xraysink.recorder import segment_name
-
-        _segment_name_function = segment_name
-    return _segment_name_function
 
 
 def _start(attributes: dict[str, Any], header: TraceHeader | None) -> Span:
