@@ -24,8 +24,7 @@ from opentelemetry.trace.span import TraceState
 from opentelemetry.util.types import Attributes
 
 from xraysink.emitter import DatagramEmitter, Document, UDPDaemonEmitter
-
-NAME_ATTRIBUTE = "xraysink.name"
+from xraysink.translate.shape import NAME_ATTRIBUTE
 
 
 def sdk_enabled() -> bool:

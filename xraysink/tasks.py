@@ -18,6 +18,7 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from xraysink import __version__, provider
+from xraysink.translate.shape import NAME_ATTRIBUTE
 from xraysink.util import has_current_trace
 
 #: URL scheme for the synthetic URLs used by background tasks.
@@ -79,7 +80,7 @@ async def _run_in_segment(coro: Awaitable[T], url: str) -> T:
     }
     name = provider.recorder_segment_name()
     if name:
-        attributes["xraysink.name"] = name
+        attributes[NAME_ATTRIBUTE] = name
     with _tracer.start_as_current_span(
         "Task " + url,
         kind=SpanKind.SERVER,

@@ -29,10 +29,9 @@ from xraysink.trace_header import (
     format_response_header,
     parse_trace_header,
 )
+from xraysink.translate.shape import NAME_ATTRIBUTE
 
 _tracer = trace.get_tracer("xraysink", __version__)
-
-NAME_ATTRIBUTE = "xraysink.name"
 
 _TRACE_HEADER_KEY = HEADER_NAME.lower().encode()
 
