@@ -1,7 +1,6 @@
 """What the benchmark checks in the X-Ray documents its UDP sink receives.
 
-``count_entities(document)``: the segment (or independent subsegment) plus every
-subsegment embedded in it, at any depth. ``child_problems(document, recorded=...)``:
+``child_problems(document, recorded=...)``:
 whether one request's document holds the route's 3 children (``benchmarks.app.CHILDREN``)
 nested in order, and, when they were made with the X-Ray SDK API, the annotation and
 metadata entry each one recorded.
@@ -13,11 +12,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from benchmarks.app import CHILDREN
-
-
-def count_entities(document: dict[str, Any]) -> int:
-    """1 for ``document`` plus its embedded ``subsegments``, recursively."""
-    return 1 + sum(count_entities(child) for child in document.get("subsegments", ()))
 
 
 def _walk(document: dict[str, Any]) -> Iterator[dict[str, Any]]:

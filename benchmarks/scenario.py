@@ -223,23 +223,22 @@ def xraysink_162_sdk_lean(args: argparse.Namespace) -> Setup:
 def xraysink_otel(args: argparse.Namespace) -> Setup:
     """xraysink OpenTelemetry-first: ``xraysink.configure(...)``; FastAPI's own
     telemetry opens the SERVER span; children through the OpenTelemetry API."""
-    import xraysink
-
-    provider = xraysink.configure(
-        SERVICE, daemon_address=f"127.0.0.1:{args.daemon_port}", log_group=LOG_GROUP
-    )
-    return build_app(_otel_child(), fastapi_tracing=True), lambda: _flush(provider)
+    return _xraysink_otel(args, operation_spans=True)
 
 
 def xraysink_lean(args: argparse.Namespace) -> Setup:
     """``xraysink_otel`` with FastAPI's ``fastapi.*`` operation spans off
     (``FastAPI(telemetry={"operation_spans": False})``): 4 spans per request, not 7."""
+    return _xraysink_otel(args, operation_spans=False)
+
+
+def _xraysink_otel(args: argparse.Namespace, operation_spans: bool) -> Setup:
     import xraysink
 
     provider = xraysink.configure(
         SERVICE, daemon_address=f"127.0.0.1:{args.daemon_port}", log_group=LOG_GROUP
     )
-    app = build_app(_otel_child(), fastapi_tracing=True, operation_spans=False)
+    app = build_app(_otel_child(), fastapi_tracing=True, operation_spans=operation_spans)
     return app, lambda: _flush(provider)
 
 

@@ -20,8 +20,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from benchmarks.documents import count_entities
-from xraysink.receiver import parse_datagram, validate_document
+from xraysink.receiver import entities_per_trace, parse_datagram, validate_document
 
 #: Datagrams the UDP sink decodes to count entities (the first is also validated).
 SAMPLED_DATAGRAMS = 50
@@ -82,7 +81,7 @@ def _serve_udp() -> None:
                     if counts["datagrams"] == 0:
                         counts["first"] = document
                         counts["problems"] = validate_document(document)
-                    counts["sampled_entities"] += count_entities(document)
+                    counts["sampled_entities"] += sum(entities_per_trace([document]).values())
                 except Exception as error:
                     counts["problems"].append(repr(error))
                 counts["sampled"] += 1
