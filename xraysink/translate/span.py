@@ -49,6 +49,7 @@ from xraysink.translate.shape import (
     SQL,
     STATUS_TEXT,
     USER,
+    Shape,
     consumed_keys,
     leftovers,
     shape_of,
@@ -221,9 +222,52 @@ def _links(links: Sequence[Link]) -> list[dict[str, Any]]:
     return built
 
 
+def _base(
+    fields: SpanFields, name: str, span_id: str, parent_id: str | None, segment: bool
+) -> Entity:
+    """The fields every entity has: name, ids, times; ``parent_id`` and ``type`` when due."""
+    context, start, end = fields[1], fields[4], fields[5]
+    if start is None:
+        start = end if end is not None else time_ns()
+    if end is None or end < start:
+        end = start
+    # SpanContext is a tuple: (trace_id, span_id, ...); indexing skips a property call.
+    trace_id = context[0] if context is not None else 0
+    last = _last_trace_id
+    entity: Entity = {
+        "name": name,
+        "id": span_id,
+        "trace_id": last[1] if last[0] == trace_id else xray_trace_id(trace_id),
+        "start_time": start / 1e9,
+        "end_time": end / 1e9,
+    }
+    if parent_id is not None:
+        entity["parent_id"] = parent_id
+    if not segment:
+        entity["type"] = "subsegment"
+    return entity
+
+
+def _plain_subsegment(
+    fields: SpanFields, attributes: Mapping[str, Any], shape: Shape, span_id: str, parent_id: str
+) -> Entity:
+    """``_entity`` of a subsegment that none of the blocks, name sources or
+    annotations can concern: no watched attribute key, no events, no links, no
+    error status, nothing indexed. Most child spans are such; the document is the
+    same, without the questions whose answer is known to be no."""
+    entity = _base(fields, entity_name(fields[0]) or _FALLBACK_NAME, span_id, parent_id, False)
+    metadata = metadata_only(attributes, leftovers(shape, ALWAYS), None)
+    if metadata is not None:
+        entity["metadata"] = metadata
+    if fields[3] is _CLIENT:
+        entity["namespace"] = "remote"
+    return entity
+
+
 def _entity(
     fields: SpanFields,
     attributes: Mapping[str, Any],
+    shape: Shape,
     indexed: Collection[str],
     index_all: bool,
     span_id: str,
@@ -234,30 +278,13 @@ def _entity(
     """Build one entity of a span; ``segment`` and the ids are decided by the caller.
 
     ``attributes`` may differ from the span's own (the Application Signals service
-    segment drops the remote ones); ``local_root`` marks an Application Signals local
-    root, whose INTERNAL span is named after ``aws.local.service``.
+    segment drops the remote ones), ``shape`` is theirs; ``local_root`` marks an
+    Application Signals local root, whose INTERNAL span is named after
+    ``aws.local.service``.
     """
-    span_name, context, _, kind, start, end, status, resource, _, events, links = fields
-    shape = shape_of(attributes)
+    span_name, _, _, kind, _, _, status, resource, _, events, links = fields
     present = shape.present
-    if start is None:
-        start = end if end is not None else time_ns()
-    if end is None or end < start:
-        end = start
-    # SpanContext is a tuple: (trace_id, span_id, ...); indexing skips a property call.
-    trace_id = context[0] if context is not None else 0
-    last = _last_trace_id
-    entity: Entity = {
-        "name": "",
-        "id": span_id,
-        "trace_id": last[1] if last[0] == trace_id else xray_trace_id(trace_id),
-        "start_time": start / 1e9,
-        "end_time": end / 1e9,
-    }
-    if parent_id is not None:
-        entity["parent_id"] = parent_id
-    if not segment:
-        entity["type"] = "subsegment"
+    entity = _base(fields, "", span_id, parent_id, segment)
 
     consumed = ALWAYS
     http_status = None
@@ -433,12 +460,25 @@ def translate_fields(
     # SpanContext is a tuple: (trace_id, span_id, ...); indexing skips a property call.
     span_id = "%016x" % (context[1] & _MASK_64) if context is not None else "0" * 16
     parent_id = "%016x" % (parent[1] & _MASK_64) if parent is not None and parent[1] else None
+    shape = shape_of(attributes)
     if _SPAN_KIND not in attributes or attributes[_SPAN_KIND] != _LOCAL_ROOT:
         segment = kind is _SERVER or parent_id is None
+        if (
+            parent_id is not None
+            and kind is not _SERVER
+            and not shape.present
+            and not indexed_attributes
+            and not index_all_attributes
+            and not fields[9]
+            and not fields[10]
+            and (fields[6] is None or fields[6].status_code is not _ERROR)
+        ):
+            return [_plain_subsegment(fields, attributes, shape, span_id, parent_id)]
         return [
             _entity(
                 fields,
                 attributes,
+                shape,
                 indexed_attributes,
                 index_all_attributes,
                 span_id,
@@ -451,6 +491,7 @@ def translate_fields(
         entity = _entity(
             fields,
             attributes,
+            shape,
             indexed_attributes,
             index_all_attributes,
             span_id,
@@ -464,6 +505,7 @@ def translate_fields(
     dependency = _entity(
         fields,
         attributes,
+        shape,
         indexed_attributes,
         index_all_attributes,
         span_id,
@@ -480,6 +522,7 @@ def translate_fields(
     service = _entity(
         fields,
         service_attributes,
+        shape_of(service_attributes),
         indexed_attributes,
         index_all_attributes,
         service_id,
