@@ -2,7 +2,8 @@
 with a real UDP socket (translate + serialize + send), and translate and serialize
 on their own; then per request: one request's 4 spans (SERVER + 3 nested children)
 and 7 spans (+ FastAPI's 3 ``fastapi.*`` operation spans) through ``on_start`` and
-``on_end``, one datagram per request. Prints JSON: microseconds per span and per
+``on_end``, one datagram per request, and the same trace's translate + serialize +
+send without the processor's bookkeeping. Prints JSON: microseconds per span and per
 request (median of the repeats), document sizes and the datagram counts.
 Run: ``python -m benchmarks.export_path [--quick]``.
 """
@@ -16,12 +17,17 @@ import sys
 import timeit
 from collections.abc import Callable
 
+from opentelemetry.sdk.trace import ReadableSpan
+
 from benchmarks.sinks import UdpSink
 from benchmarks.spans import replay, request_spans, typical_server_span
 from xraysink import XRaySpanProcessor
+from xraysink.assemble import nest
 from xraysink.emitter import UDPDaemonEmitter
 from xraysink.serialize import encode_documents
 from xraysink.translate import translate_span
+from xraysink.translate.span import translate_fields
+from xraysink.translate.spandata import read_span
 
 
 def per_call_us(func: Callable[[], object], number: int, repeat: int) -> float:
@@ -56,18 +62,33 @@ def measure(number: int, repeat: int) -> dict[str, float]:
     return results
 
 
+def export_trace(ended: list[ReadableSpan], emitter: UDPDaemonEmitter) -> None:
+    """The export path alone for one request's trace, as the processor runs it for
+    spans that end root last: read + translate each span, nest the children into the
+    root's document, serialize, send. Without the processor's bookkeeping (which
+    spans wait for which root, counters, the lock)."""
+    children = [entity for span in ended[:-1] for entity in translate_fields(read_span(span))]
+    root = translate_fields(read_span(ended[-1]))
+    for document in nest(root, children):
+        for payload in encode_documents(document):
+            emitter.send(payload)
+
+
 def measure_request(operation_spans: bool, number: int, repeat: int) -> dict[str, float]:
     """One request's spans replayed through ``XRaySpanProcessor.on_start``/``on_end``
     with a real UDP socket to a sink in another process: the children wait and are
     embedded in the root's document, one datagram per request. µs per request and per
     span (median of the repeats), and the counts that prove it: datagrams received
-    against requests replayed, and the processor's own stats."""
+    against requests replayed, and the processor's own stats. Also the export path
+    alone (``export_trace``: translate + serialize + send) per span of the same trace."""
     events = request_spans(operation_spans=operation_spans)
-    spans = sum(1 for kind, _ in events if kind == "end")
+    ended = [span for kind, span in events if kind == "end"]
+    spans = len(ended)
     sink = UdpSink()
     emitter = UDPDaemonEmitter(f"127.0.0.1:{sink.port}")
     processor = XRaySpanProcessor(emitter)
     per_request = per_call_us(lambda: replay(processor, events), number, repeat)
+    export = per_call_us(lambda: export_trace(ended, emitter), number, repeat)
     emitter.close()
     received = sink.stop()
     stats = processor.stats
@@ -75,9 +96,11 @@ def measure_request(operation_spans: bool, number: int, repeat: int) -> dict[str
         "spans": float(spans),
         "request_us": per_request,
         "span_us": per_request / spans,
+        "export_span_us": export / spans,
         "document_bytes": stats["bytes"] / stats["documents"] if stats["documents"] else 0.0,
         "requests_replayed": float(number * repeat),
         "datagrams_sent": float(stats["documents"]),
+        "export_datagrams_sent": float(number * repeat),
         "datagrams_received": float(received["datagrams"]),
         "entities_per_datagram": (
             received["sampled_entities"] / received["sampled"] if received["sampled"] else 0.0

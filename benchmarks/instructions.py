@@ -8,7 +8,16 @@ span, serialize of the SERVER span's document, and one request's 4 spans (SERVER
 3 nested children) and 7 spans (+ FastAPI's 3 ``fastapi.*`` operation spans) through
 ``XRaySpanProcessor`` (on_start + on_end, with the UDP send itself left out: the
 kernel's work is not counted by callgrind anyway). Needs ``valgrind``; takes about
-a minute. ``PYTHONHASHSEED=0`` keeps string hashing, and so the counts, repeatable.
+two minutes. ``PYTHONHASHSEED=0`` keeps string hashing, and so the counts, repeatable.
+
+``--scenarios`` adds whole requests: each scenario of ``SCENARIOS`` (the ones with
+the X-Ray SDK path's trace, and their baselines) runs under callgrind with
+``SCENARIO_REQUESTS`` and 3 times as many requests, sending to real sinks, and the
+difference per request gives its instructions per request, every thread of the
+process counted (the OTLP exporter's too). Overhead ratios from these counts do not
+move with the machine's load, unlike the CPU times of ``python -m benchmarks``;
+they do not count what costs time without instructions (cache misses, the kernel's
+side of a send). About 5 more minutes.
 """
 
 from __future__ import annotations
@@ -20,6 +29,19 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
+
+#: Scenarios whose requests are counted with ``--scenarios``: the baselines and every
+#: scenario that makes the X-Ray SDK path's trace (1 segment + 3 subsegments).
+SCENARIOS = (
+    "bare",
+    "bare_hop",
+    "xray_sdk",
+    "otlp_lean",
+    "xraysink_lean",
+    "xraysink_162_lean",
+    "xraysink_162_sdk_lean",
+)
+SCENARIO_REQUESTS = 100
 
 WORKLOADS = (
     "translate_server",
@@ -56,17 +78,20 @@ def _workloads() -> dict[str, Callable[[], object]]:
 
 
 def _count(workload: str, iterations: int) -> int:
+    return _callgrind(
+        ["-m", "benchmarks.instructions", "--run", workload, f"--iterations={iterations}"]
+    )
+
+
+def _callgrind(arguments: list[str]) -> int:
+    """Instructions of ``python ARGUMENTS`` under callgrind, every thread counted."""
     done = subprocess.run(
         [
             "valgrind",
             "--tool=callgrind",
             "--callgrind-out-file=/dev/null",
             sys.executable,
-            "-m",
-            "benchmarks.instructions",
-            "--run",
-            workload,
-            f"--iterations={iterations}",
+            *arguments,
         ],
         capture_output=True,
         text=True,
@@ -95,13 +120,72 @@ def table(iterations: int) -> list[str]:
     return lines
 
 
+def _scenario_requests(name: str, requests: int) -> int:
+    from benchmarks.sinks import OtlpSink, UdpSink
+
+    udp, otlp = UdpSink(), OtlpSink()
+    try:
+        return _callgrind(
+            [
+                "-m",
+                "benchmarks.scenario",
+                name,
+                f"--requests={requests}",
+                f"--warmup={SCENARIO_REQUESTS}",
+                f"--daemon-port={udp.port}",
+                f"--otlp-port={otlp.port}",
+            ]
+        )
+    finally:
+        udp.stop()
+        otlp.stop()
+
+
+def scenario_table() -> list[str]:
+    """Instructions per request of each of ``SCENARIOS``, and the overhead ratios."""
+    if shutil.which("valgrind") is None:
+        return ["(valgrind not installed: instruction counts skipped)"]
+    per_request = {
+        name: (
+            _scenario_requests(name, 3 * SCENARIO_REQUESTS)
+            - _scenario_requests(name, SCENARIO_REQUESTS)
+        )
+        / (2 * SCENARIO_REQUESTS)
+        for name in SCENARIOS
+    }
+    bare = per_request["bare"]
+    sdk = per_request["xray_sdk"] - bare
+    otlp = per_request["otlp_lean"] - bare
+    lines = [
+        "Instructions per request, the X-Ray SDK path's trace (callgrind, "
+        f"{3 * SCENARIO_REQUESTS} requests minus {SCENARIO_REQUESTS}, every thread):",
+        "",
+        "| scenario | instructions/request | overhead over bare | overhead / X-Ray SDK "
+        "overhead | overhead / OTLP overhead |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, count in per_request.items():
+        overhead = count - bare
+        lines.append(
+            f"| {name} | {count:,.0f} | {overhead:,.0f} | {overhead / sdk:.2f} | "
+            f"{overhead / otlp:.2f} |"
+        )
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--run", help="(internal) the workload to repeat")
     parser.add_argument("--iterations", type=int, default=1000)
+    parser.add_argument(
+        "--scenarios", action="store_true", help="also count whole requests per scenario"
+    )
     args = parser.parse_args(argv)
     if args.run is None:
         print("\n".join(table(args.iterations)))
+        if args.scenarios:
+            print()
+            print("\n".join(scenario_table()))
         return 0
     workloads = _workloads()
     if args.run != "none":
