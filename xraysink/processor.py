@@ -114,38 +114,37 @@ class XRaySpanProcessor(SpanProcessor):
         _live.add(self)
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        # One frame per span: the whole body is guarded here, not in a helper.
         try:
-            self._on_start(span)
+            try:
+                # The SDK's own fields: each public property is a Python-level call per span.
+                context, parent, kind = span._context, span._parent, span._kind
+                start = span._start_time
+            except AttributeError:
+                context = span.get_span_context()
+                parent, kind, start = span.parent, span.kind, span.start_time
+            # SpanContext is a tuple: (trace_id, span_id, is_remote, trace_flags, ...); a
+            # span without one (never made by the SDK) raises here and is counted as dropped.
+            span_id = context[1]  # type: ignore[index]
+            stale: list[Entity] = []
+            with self._lock:
+                if parent is None or parent[2] or kind is _SERVER:
+                    start = start or 0
+                    self._root_of[span_id] = span_id
+                    self._waiting[span_id] = (start, [], set())
+                    oldest = next(iter(self._waiting))
+                    if start - self._waiting[oldest][0] > self._max_wait_ns:
+                        stale = self._evict_older_than(start - self._max_wait_ns)
+                else:
+                    root = self._root_of.get(parent[1])
+                    held = self._waiting.get(root) if root is not None else None
+                    if held is not None:
+                        self._root_of[span_id] = root  # type: ignore[assignment]
+                        held[2].add(span_id)
+            if stale:
+                self._send_all(nest([], stale))
         except Exception:
             self._drop("assembly")
-
-    def _on_start(self, span: Span) -> None:
-        try:
-            # The SDK's own fields: each public property is a Python-level call per span.
-            context, parent, kind, start = span._context, span._parent, span._kind, span._start_time
-        except AttributeError:
-            context = span.get_span_context()
-            parent, kind, start = span.parent, span.kind, span.start_time
-        # SpanContext is a tuple: (trace_id, span_id, is_remote, trace_flags, ...); a
-        # span without one (never made by the SDK) raises here and is counted as dropped.
-        span_id = context[1]  # type: ignore[index]
-        stale: list[Entity] = []
-        with self._lock:
-            if parent is None or parent[2] or kind is _SERVER:
-                start = start or 0
-                self._root_of[span_id] = span_id
-                self._waiting[span_id] = (start, [], set())
-                oldest = next(iter(self._waiting))
-                if start - self._waiting[oldest][0] > self._max_wait_ns:
-                    stale = self._evict_older_than(start - self._max_wait_ns)
-            else:
-                root = self._root_of.get(parent[1])
-                held = self._waiting.get(root) if root is not None else None
-                if held is not None:
-                    self._root_of[span_id] = root  # type: ignore[assignment]
-                    held[2].add(span_id)
-        if stale:
-            self._send_all(nest([], stale))
 
     def _evict_older_than(self, cutoff: int) -> list[Entity]:
         """Stop holding back the children of roots started before ``cutoff``; returns
@@ -165,68 +164,66 @@ class XRaySpanProcessor(SpanProcessor):
         return entities
 
     def on_end(self, span: ReadableSpan) -> None:
+        # One frame per span, as in on_start.
         try:
-            self._on_end(span)
+            try:
+                fields: SpanFields | None = read_span(span)
+            except Exception:
+                # A span whose fields cannot be read still ends its place in its trace.
+                fields = None
+                self._drop("translation")
+            context = fields[1] if fields is not None else span.context
+            span_id: int = context[1]  # type: ignore[index]
+            sampled = context[3] & 1  # type: ignore[index]
+            recorded = recorded_entities.pop(span_id, None) if recorded_entities else None
+            # Translated before the bookkeeping, so that one lock section does all of it.
+            entities: list[Entity] | None = None
+            if sampled and fields is not None:
+                try:
+                    entities = translate_fields(
+                        fields, self.indexed_attributes, self.index_all_attributes
+                    )
+                    if recorded is not None:
+                        merge_recorded(entities[0], *recorded)
+                except Exception:
+                    self._drop("translation")
+                    entities = None
+                else:
+                    if self.log_groups is not None:
+                        for entity in entities:
+                            if "type" not in entity:
+                                entity.setdefault("aws", {})["cloudwatch_logs"] = self.log_groups
+            with self._lock:
+                root = self._root_of.pop(span_id, None)
+                trace = self._waiting.pop(span_id, None) if root == span_id else None
+                if trace is not None:
+                    for open_id in trace[2]:
+                        # Descendants still open become late children, sent on their own.
+                        self._root_of.pop(open_id, None)
+                elif root is not None:
+                    held = self._waiting.get(root)
+                    if held is not None:
+                        held[2].discard(span_id)
+                        if entities is not None:
+                            if len(held[1]) < self.max_waiting_children:
+                                held[1].extend(entities)
+                                self.stats["spans"] += 1
+                                return
+                            self.stats["unembedded_count"] += len(entities)
+                if self._inherited and span_id in self._inherited:
+                    self._inherited.discard(span_id)
+                    return
+                if sampled:
+                    self.stats["spans"] += 1
+            children = trace[1] if trace is not None else None
+            if entities is None:
+                # A root that could not be translated still lets its children go.
+                if children:
+                    self._send_all(nest([], children))
+                return
+            self._send_all(nest(entities, children) if children else entities)
         except Exception:
             self._drop("assembly")
-
-    def _on_end(self, span: ReadableSpan) -> None:
-        try:
-            fields: SpanFields | None = read_span(span)
-        except Exception:
-            # A span whose fields cannot be read still ends its place in its trace.
-            fields = None
-            self._drop("translation")
-        context = fields[1] if fields is not None else span.context
-        span_id: int = context[1]  # type: ignore[index]
-        sampled = context[3] & 1  # type: ignore[index]
-        recorded = recorded_entities.pop(span_id, None) if recorded_entities else None
-        # Translated before the bookkeeping, so that one lock section does all of it.
-        entities: list[Entity] | None = None
-        if sampled and fields is not None:
-            try:
-                entities = translate_fields(
-                    fields, self.indexed_attributes, self.index_all_attributes
-                )
-                if recorded is not None:
-                    merge_recorded(entities[0], *recorded)
-            except Exception:
-                self._drop("translation")
-                entities = None
-            else:
-                if self.log_groups is not None:
-                    for entity in entities:
-                        if "type" not in entity:
-                            entity.setdefault("aws", {})["cloudwatch_logs"] = self.log_groups
-        with self._lock:
-            root = self._root_of.pop(span_id, None)
-            trace = self._waiting.pop(span_id, None) if root == span_id else None
-            if trace is not None:
-                for open_id in trace[2]:
-                    # Descendants still open become late children, sent on their own.
-                    self._root_of.pop(open_id, None)
-            elif root is not None:
-                held = self._waiting.get(root)
-                if held is not None:
-                    held[2].discard(span_id)
-                    if entities is not None:
-                        if len(held[1]) < self.max_waiting_children:
-                            held[1].extend(entities)
-                            self.stats["spans"] += 1
-                            return
-                        self.stats["unembedded_count"] += len(entities)
-            if self._inherited and span_id in self._inherited:
-                self._inherited.discard(span_id)
-                return
-            if sampled:
-                self.stats["spans"] += 1
-        children = trace[1] if trace is not None else None
-        if entities is None:
-            # A root that could not be translated still lets its children go.
-            if children:
-                self._send_all(nest([], children))
-            return
-        self._send_all(nest(entities, children) if children else entities)
 
     def _send_all(self, entities: list[Entity]) -> None:
         sent = 0
