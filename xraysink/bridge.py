@@ -254,7 +254,7 @@ def _stand_in(span: trace.Span, span_context: SpanContext) -> Any:
         return dummy
     root_id = provider.local_root_id(span_context.span_id)
     if root_id is None or root_id == span_context.span_id:
-        # Given ids, the SDK draws no random ones (two os.urandom calls).
+        # Given a trace id, the SDK draws no random one (TraceId(): the clock, os.urandom).
         segment = Segment(
             name,
             entityid=format(span_context.span_id, "016x"),
