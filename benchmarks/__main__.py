@@ -18,6 +18,7 @@ import sys
 import time
 from typing import Any
 
+import xraysink
 from benchmarks.documents import child_problems
 from benchmarks.scenario import ENTITIES, SCENARIOS, SDK_CHILDREN
 from benchmarks.sinks import SAMPLED_DATAGRAMS, OtlpSink, UdpSink
@@ -214,6 +215,12 @@ def export_table(quick: bool) -> list[str]:
 
 
 def import_table(runs: int) -> list[str]:
+    # An installed wheel comes with bytecode (pip compiles it); a checkout may hold
+    # stale or none, and PYTHONDONTWRITEBYTECODE keeps it so: compile as pip would.
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", os.path.dirname(xraysink.__file__)],
+        check=True,
+    )
     times: dict[str, list[float]] = {label: [] for label in IMPORTS}
     for _ in range(runs):
         for label, code in IMPORTS.items():
