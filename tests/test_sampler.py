@@ -9,6 +9,7 @@ from opentelemetry.context import Context
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, ParentBased, Sampler
 
+from xraysink.ids import XRayIdGenerator
 from xraysink.propagator import XRayPropagator
 from xraysink.sampler import TRUST_ENV, XRaySampler, trust_from_env
 
@@ -23,8 +24,10 @@ def _no_trust_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def sampled(sampler: Sampler, header: str | None, parent: Context | None = None) -> bool:
     """Whether a SERVER span started under ``header`` (extracted by the propagator)
-    on a real provider with ``sampler`` is sampled."""
-    tracer = TracerProvider(sampler=sampler).get_tracer("test")
+    on a real provider with ``sampler`` is sampled. The provider has xraysink's id
+    generator, as configure() gives it: it consumes what the propagator leaves for it
+    (a ``Root`` without ``Parent``), which would otherwise reach the next test."""
+    tracer = TracerProvider(sampler=sampler, id_generator=XRayIdGenerator()).get_tracer("test")
     context = parent
     if header is not None:
         context = XRayPropagator().extract({"X-Amzn-Trace-Id": header})
