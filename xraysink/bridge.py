@@ -37,7 +37,7 @@ from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFl
 
 from xraysink import __version__, provider
 from xraysink.ids import XRayIdGenerator
-from xraysink.propagator import start_span_with_header
+from xraysink.propagator import SPAN_KEY, start_span_with_header
 from xraysink.recorded import entities as recorded
 from xraysink.trace_header import TraceHeader, format_trace_id, parse_trace_id
 from xraysink.translate.shape import NAME_ATTRIBUTE
@@ -47,11 +47,6 @@ logger = logging.getLogger(__name__)
 _tracer = trace.get_tracer("xraysink.bridge", __version__)
 # Ids for segments the recorder decided not to sample: they never reach the tracer.
 _ids = XRayIdGenerator()
-
-# The context key of the current span. opentelemetry.trace keeps its name private; the
-# public API reveals it. Reading it directly spares the recorder's 4 current-entity
-# lookups per subsegment two calls each.
-_SPAN_KEY = next(iter(trace.set_span_in_context(trace.INVALID_SPAN, otel_context.Context())))
 
 #: X-Ray SDK subsegment namespace -> span kind (the translator maps it back).
 _KINDS = {"remote": SpanKind.CLIENT, "aws": SpanKind.CLIENT}
@@ -239,7 +234,7 @@ class RecorderBridge(Context):  # type: ignore[misc]
 
 def _current_span() -> trace.Span:
     """``trace.get_current_span()``, one call instead of three."""
-    span = otel_context.get_current().get(_SPAN_KEY)
+    span = otel_context.get_current().get(SPAN_KEY)
     return span if isinstance(span, trace.Span) else trace.INVALID_SPAN
 
 

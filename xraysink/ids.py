@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
 
 from opentelemetry import context as otel_context
@@ -42,16 +43,19 @@ class XRayIdGenerator(AwsXRayIdGenerator):
         expected = _expected_root.get()
         if expected is not None:
             _expected_root.set(None)
-        header = otel_context.get_value(HEADER_KEY)
+        header = otel_context.get_current().get(HEADER_KEY)
         if isinstance(header, TraceHeader) and header.parent_id is None:
             return header.trace_id
         if expected is not None:
             return expected
-        trace_id: int = super().generate_trace_id()
-        return trace_id
+        return _new_trace_id(self)
 
     def generate_span_id(self) -> int:
         if _expected_root.get() is not None:
             _expected_root.set(None)
-        span_id: int = super().generate_span_id()
-        return span_id
+        return _new_span_id(self)
+
+
+# The parent's methods, bound once: super() builds a proxy object on every span.
+_new_trace_id: Callable[[AwsXRayIdGenerator], int] = AwsXRayIdGenerator.generate_trace_id
+_new_span_id: Callable[[AwsXRayIdGenerator], int] = AwsXRayIdGenerator.generate_span_id

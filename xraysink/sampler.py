@@ -17,13 +17,13 @@ import os
 from collections.abc import Sequence
 
 from opentelemetry import trace
-from opentelemetry.context import Context
+from opentelemetry.context import Context, get_current
 from opentelemetry.sdk.trace.sampling import ALWAYS_ON, Decision, Sampler, SamplingResult
-from opentelemetry.trace import Link, SpanKind
+from opentelemetry.trace import INVALID_SPAN_CONTEXT, Link, Span, SpanKind
 from opentelemetry.trace.span import TraceState
 from opentelemetry.util.types import Attributes
 
-from xraysink.propagator import HEADER_KEY
+from xraysink.propagator import HEADER_KEY, SPAN_KEY
 from xraysink.trace_header import TraceHeader
 
 TRUST_ENV = "XRAYSINK_TRUST_INCOMING_SAMPLING"
@@ -84,7 +84,9 @@ class XRaySampler(Sampler):
         links: Sequence[Link] | None = None,
         trace_state: TraceState | None = None,
     ) -> SamplingResult:
-        parent = trace.get_current_span(parent_context).get_span_context()
+        # trace.get_current_span(parent_context), inlined: this runs for every span.
+        span = (parent_context if parent_context is not None else get_current()).get(SPAN_KEY)
+        parent = span.get_span_context() if isinstance(span, Span) else INVALID_SPAN_CONTEXT
         # SpanContext is a tuple (trace_id, span_id, is_remote, trace_flags, trace_state,
         # is_valid); a valid local parent, every child span's case, is decided first.
         if parent[5] and not parent[2]:
