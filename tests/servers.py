@@ -8,8 +8,12 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor, wait
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
+from typing import TypeVar
+
+K = TypeVar("K")
 
 APPS = Path(__file__).parent / "apps"
 ROOT = Path(__file__).parent.parent
@@ -57,6 +61,19 @@ def serve(
         except subprocess.TimeoutExpired:
             process.kill()
         sys.stdout.write("".join(lines[-40:]))
+
+
+@contextmanager
+def serve_all(servers: dict[K, AbstractContextManager[str]]) -> Iterator[dict[K, str]]:
+    """Start every ``serve(...)`` of ``servers`` side by side; yield their base URLs by
+    key; stop those that started. Raises the first start failure."""
+    with ExitStack() as stack, ThreadPoolExecutor(len(servers)) as pool:
+        started = {key: pool.submit(server.__enter__) for key, server in servers.items()}
+        wait(started.values())
+        for key, future in started.items():
+            if future.exception() is None:
+                stack.push(servers[key].__exit__)
+        yield {key: future.result() for key, future in started.items()}
 
 
 def uvicorn(app: str) -> list[str]:

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor, wait
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -17,7 +15,7 @@ import pytest
 
 from tests.apps.downstream import Downstream, downstream
 from tests.e2e.xray import descends_from, root_of, segments, wait_for_trace
-from tests.servers import daemon_env, serve, uvicorn
+from tests.servers import daemon_env, serve, serve_all, uvicorn
 from xraysink.receiver.server import Receiver
 
 MODES = ("recorder", "otel")
@@ -66,15 +64,8 @@ def apps(
         )
         for mode in MODES
     }
-    with ExitStack() as stack, ThreadPoolExecutor(len(MODES)) as pool:
-        started = {mode: pool.submit(manager.__enter__) for mode, manager in managers.items()}
-        wait(started.values())
-        for mode, future in started.items():
-            if future.exception() is None:
-                stack.push(managers[mode].__exit__)
-        yield {
-            mode: App(future.result(), folder / f"{mode}.log") for mode, future in started.items()
-        }
+    with serve_all(managers) as started:
+        yield {mode: App(url, folder / f"{mode}.log") for mode, url in started.items()}
 
 
 @pytest.fixture(scope="module", params=MODES)

@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor, wait
-from contextlib import ExitStack
 from typing import Any
 
 import httpx
 import pytest
 
 from tests.e2e.xray import descends_from, entities_of, new_root, segments, wait_for_trace
-from tests.servers import APPS, daemon_env, serve, uvicorn
+from tests.servers import APPS, daemon_env, serve, serve_all, uvicorn
 from xraysink.receiver.server import Receiver
 
 PARENT = "53995c3f42cd8ad8"
@@ -42,13 +40,8 @@ def urls(daemon: Receiver) -> Iterator[dict[str, str]]:
         )
         for kind in SERVERS
     }
-    with ExitStack() as stack, ThreadPoolExecutor(len(SERVERS)) as pool:
-        started = {kind: pool.submit(manager.__enter__) for kind, manager in managers.items()}
-        wait(started.values())
-        for kind, future in started.items():
-            if future.exception() is None:
-                stack.push(managers[kind].__exit__)
-        yield {kind: future.result() for kind, future in started.items()}
+    with serve_all(managers) as started:
+        yield started
 
 
 def request(url: str, daemon: Receiver, header: str | None = None) -> list[dict[str, Any]]:
