@@ -155,6 +155,24 @@ def test_a_lone_span_of_any_shape(spec: SpanSpec) -> None:
     assert_each_span_arrived_once(processor, [(spec, None)], documents)
 
 
+def _plain(span_id: int, parent: tuple[int, int, bool] | None) -> SpanSpec:
+    """A one-second INTERNAL span named ``s`` in trace 1, with nothing else on it."""
+    return {
+        "name": "s",
+        "trace_id": 1,
+        "span_id": span_id,
+        "parent": parent,
+        "kind": SpanKind.INTERNAL,
+        "status": (StatusCode.UNSET, None),
+        "start": 1_700_000_000 * 10**9,
+        "end": 1_700_000_001 * 10**9,
+        "attributes": {},
+        "events": [],
+        "links": [],
+        "resource": {},
+    }
+
+
 _TRACEBACK = 'Traceback (most recent call last):\n  File "a.py", line {}, in f\nValueError: bad\n'
 
 
@@ -188,39 +206,8 @@ def _exception(stacktrace: str) -> dict[str, Any]:
     ],
 )
 def test_numbers_outside_64_bits_never_lose_the_span(fields: dict[str, Any]) -> None:
-    spec: SpanSpec = {
-        "name": "huge numbers",
-        "trace_id": 1,
-        "span_id": 1,
-        "parent": None,
-        "kind": SpanKind.SERVER,
-        "status": (StatusCode.UNSET, None),
-        "start": 1_700_000_000 * 10**9,
-        "end": 1_700_000_001 * 10**9,
-        "attributes": {},
-        "events": [],
-        "links": [],
-        "resource": {},
-        **fields,
-    }
+    spec: SpanSpec = {**_plain(1, None), "name": "huge numbers", "kind": SpanKind.SERVER, **fields}
     test_a_lone_span_of_any_shape.hypothesis.inner_test(spec)  # type: ignore[attr-defined]
-
-
-def _plain(span_id: int, parent: tuple[int, int, bool] | None) -> SpanSpec:
-    return {
-        "name": "s",
-        "trace_id": 1,
-        "span_id": span_id,
-        "parent": parent,
-        "kind": SpanKind.INTERNAL,
-        "status": (StatusCode.UNSET, None),
-        "start": 1_700_000_000 * 10**9,
-        "end": 1_700_000_001 * 10**9,
-        "attributes": {},
-        "events": [],
-        "links": [],
-        "resource": {},
-    }
 
 
 def test_repeated_span_ids_lose_no_span() -> None:
