@@ -25,8 +25,15 @@ from xraysink.receiver.server import Receiver
 from xraysink.trace_header import format_trace_id
 
 
-def pipeline(receiver: Receiver, **options: object) -> tuple[XRaySpanProcessor, TracerProvider]:
-    processor = XRaySpanProcessor(UDPDaemonEmitter(receiver.address), **options)  # type: ignore[arg-type]
+def pipeline(
+    receiver: Receiver | None = None, emitter: Emitter | None = None, **options: object
+) -> tuple[XRaySpanProcessor, TracerProvider]:
+    """A processor sending through ``emitter`` (default: UDP to ``receiver``), on its
+    own provider."""
+    if emitter is None:
+        assert receiver is not None
+        emitter = UDPDaemonEmitter(receiver.address)
+    processor = XRaySpanProcessor(emitter, **options)  # type: ignore[arg-type]
     provider = TracerProvider()
     provider.add_span_processor(processor)
     return processor, provider
@@ -107,9 +114,7 @@ def test_unsampled_spans_are_not_sent(receiver: Receiver) -> None:
 
 
 def test_the_x_ray_sdk_emitter_fits(receiver: Receiver) -> None:
-    processor = XRaySpanProcessor(UDPEmitter(receiver.address))
-    provider = TracerProvider()
-    provider.add_span_processor(processor)
+    _, provider = pipeline(emitter=UDPEmitter(receiver.address))
     with provider.get_tracer("test").start_as_current_span("via-sdk-emitter") as span:
         pass
     (entity,) = wait_for_trace(receiver, format_trace_id(span.get_span_context().trace_id), 1)
@@ -122,9 +127,7 @@ class BrokenEmitter:
 
 
 def test_emitter_failures_are_counted_and_logged_once(caplog: pytest.LogCaptureFixture) -> None:
-    processor = XRaySpanProcessor(BrokenEmitter())
-    provider = TracerProvider()
-    provider.add_span_processor(processor)
+    processor, provider = pipeline(emitter=BrokenEmitter())
     tracer = provider.get_tracer("test")
     with caplog.at_level(logging.WARNING, logger="xraysink.processor"):
         for _ in range(5):
@@ -222,9 +225,7 @@ def test_each_kind_of_drop_is_counted_and_logged_once(
     make_emitter: Callable[[str], Emitter],
     kind: str,
 ) -> None:
-    processor = XRaySpanProcessor(make_emitter(receiver.address))
-    provider = TracerProvider()
-    provider.add_span_processor(processor)
+    processor, provider = pipeline(emitter=make_emitter(receiver.address))
     tracer = provider.get_tracer("test")
     with caplog.at_level(logging.WARNING, logger="xraysink.processor"):
         for _ in range(20):
