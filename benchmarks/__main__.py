@@ -254,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
         "--instructions",
         action="store_true",
         help="also count instructions per span and per request with callgrind "
-        "(about 7 more minutes)",
+        "(about 11 more minutes)",
     )
     args = parser.parse_args(argv)
     rounds = args.rounds or (3 if args.quick else 5)

@@ -10,14 +10,14 @@ span, serialize of the SERVER span's document, and one request's 4 spans (SERVER
 kernel's work is not counted by callgrind anyway). Needs ``valgrind``; takes about
 two minutes. ``PYTHONHASHSEED=0`` keeps string hashing, and so the counts, repeatable.
 
-``--scenarios`` adds whole requests: each scenario of ``SCENARIOS`` (the ones with
+``--scenarios`` adds whole requests: each scenario of ``COUNTED_SCENARIOS`` (the ones with
 the X-Ray SDK path's trace, and their baselines) runs under callgrind with
 ``SCENARIO_REQUESTS`` and 3 times as many requests, sending to real sinks, and the
 difference per request gives its instructions per request, every thread of the
 process counted (the OTLP exporter's too). Overhead ratios from these counts do not
 move with the machine's load, unlike the CPU times of ``python -m benchmarks``;
 they do not count what costs time without instructions (cache misses, the kernel's
-side of a send). About 5 more minutes.
+side of a send). About 8 more minutes.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from collections.abc import Callable
 
 #: Scenarios whose requests are counted with ``--scenarios``: the baselines and every
 #: scenario that makes the X-Ray SDK path's trace (1 segment + 3 subsegments).
-SCENARIOS = (
+COUNTED_SCENARIOS = (
     "bare",
     "bare_hop",
     "xray_sdk",
@@ -142,7 +142,7 @@ def _scenario_requests(name: str, requests: int) -> int:
 
 
 def scenario_table() -> list[str]:
-    """Instructions per request of each of ``SCENARIOS``, and the overhead ratios."""
+    """Instructions per request of each of ``COUNTED_SCENARIOS``, and the overhead ratios."""
     if shutil.which("valgrind") is None:
         return ["(valgrind not installed: instruction counts skipped)"]
     per_request = {
@@ -151,7 +151,7 @@ def scenario_table() -> list[str]:
             - _scenario_requests(name, SCENARIO_REQUESTS)
         )
         / (2 * SCENARIO_REQUESTS)
-        for name in SCENARIOS
+        for name in COUNTED_SCENARIOS
     }
     bare = per_request["bare"]
     sdk = per_request["xray_sdk"] - bare
