@@ -104,6 +104,27 @@ def test_local_parent_is_followed_even_when_untrusted(root: Sampler) -> None:
     assert child.get_span_context().trace_flags.sampled is (root is ALWAYS_OFF)
 
 
+class _OtherSpan(trace.NonRecordingSpan):
+    """A span of another implementation than the SDK's or the API's own."""
+
+
+@pytest.mark.parametrize("flags", [trace.TraceFlags.SAMPLED, trace.TraceFlags.DEFAULT])
+def test_parent_of_another_span_implementation_is_followed(flags: int) -> None:
+    trace_id, span_id = int(ROOT[2:].replace("-", ""), 16), int(PARENT, 16)
+    parent = _OtherSpan(trace.SpanContext(trace_id, span_id, False, trace.TraceFlags(flags)))
+    tracer = TracerProvider(sampler=XRaySampler(ALWAYS_ON)).get_tracer("test")
+    child = tracer.start_span("child", context=trace.set_span_in_context(parent))
+    assert child.get_span_context().trace_flags.sampled is bool(flags)
+    assert f"{child.get_span_context().trace_id:032x}" == ROOT[2:].replace("-", "")
+
+
+def test_a_context_value_that_is_no_span_leaves_it_to_the_root_sampler() -> None:
+    key = next(iter(trace.set_span_in_context(trace.INVALID_SPAN, Context())))
+    context = Context({key: "not a span"})
+    assert sampled(XRaySampler(ALWAYS_OFF), None, context) is False
+    assert sampled(XRaySampler(ALWAYS_ON), None, context) is True
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
