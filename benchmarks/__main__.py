@@ -254,16 +254,19 @@ def main(argv: list[str] | None = None) -> int:
         "--instructions",
         action="store_true",
         help="also count instructions per span and per request with callgrind "
-        "(about 11 more minutes)",
+        "(about 13 more minutes)",
     )
     args = parser.parse_args(argv)
     rounds = args.rounds or (3 if args.quick else 5)
     requests = args.requests or (300 if args.quick else 1000)
     warmup = args.warmup or (100 if args.quick else 200)
     assert set(ORDER) == set(SCENARIOS) == set(ENTITIES)
+    from xraysink.build import describe
+
     print(
         f"# xraysink benchmarks — {platform.python_implementation()} "
-        f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs"
+        f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs; "
+        f"xraysink's hot path: {describe()}"
     )
     print()
     print("\n".join(request_table(rounds, requests, warmup)))

@@ -17,7 +17,9 @@ difference per request gives its instructions per request, every thread of the
 process counted (the OTLP exporter's too). Overhead ratios from these counts do not
 move with the machine's load, unlike the CPU times of ``python -m benchmarks``;
 they do not count what costs time without instructions (cache misses, the kernel's
-side of a send). About 8 more minutes.
+side of a send). When xraysink's hot path is compiled (``xraysink.build``), the
+OpenTelemetry-first scenario is counted once more on a pure-Python copy of the
+package, for the compiled build's gain in the same run. About 10 more minutes.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 #: Scenarios whose requests are counted with ``--scenarios``: the baselines and every
 #: scenario that makes the X-Ray SDK path's trace (1 segment + 3 subsegments).
@@ -42,6 +46,8 @@ COUNTED_SCENARIOS = (
     "xraysink_162_sdk_lean",
 )
 SCENARIO_REQUESTS = 100
+#: Counted again on the pure-Python package when the installed one is compiled.
+PURE_SCENARIO = "xraysink_lean"
 
 WORKLOADS = (
     "translate_server",
@@ -83,8 +89,18 @@ def _count(workload: str, iterations: int) -> int:
     )
 
 
-def _callgrind(arguments: list[str]) -> int:
-    """Instructions of ``python ARGUMENTS`` under callgrind, every thread counted."""
+def _callgrind(arguments: list[str], pure: str | None = None) -> int:
+    """Instructions of ``python ARGUMENTS`` under callgrind, every thread counted.
+
+    ``pure``: a directory holding a pure-Python copy of xraysink (``_copy_sources``),
+    which the run imports instead of the installed one. It runs from there, because
+    ``python -m`` puts the current directory first on the import path.
+    """
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    if pure is not None:
+        # The benchmarks package stays importable from its checkout.
+        checkout = str(Path(__file__).resolve().parents[1])
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [checkout, env.get("PYTHONPATH")]))
     done = subprocess.run(
         [
             "valgrind",
@@ -95,7 +111,8 @@ def _callgrind(arguments: list[str]) -> int:
         ],
         capture_output=True,
         text=True,
-        env={**os.environ, "PYTHONHASHSEED": "0"},
+        env=env,
+        cwd=pure,
         check=True,
     )
     found = re.search(r"Collected : (\d+)", done.stderr)
@@ -120,7 +137,7 @@ def table(iterations: int) -> list[str]:
     return lines
 
 
-def _scenario_requests(name: str, requests: int) -> int:
+def _scenario_requests(name: str, requests: int, pure: str | None = None) -> int:
     from benchmarks.sinks import OtlpSink, UdpSink
 
     udp, otlp = UdpSink(), OtlpSink()
@@ -134,25 +151,42 @@ def _scenario_requests(name: str, requests: int) -> int:
                 f"--warmup={SCENARIO_REQUESTS}",
                 f"--daemon-port={udp.port}",
                 f"--otlp-port={otlp.port}",
-            ]
+            ],
+            pure,
         )
     finally:
         udp.stop()
         otlp.stop()
 
 
+def _per_request(name: str, pure: str | None = None) -> float:
+    more = _scenario_requests(name, 3 * SCENARIO_REQUESTS, pure)
+    return (more - _scenario_requests(name, SCENARIO_REQUESTS, pure)) / (2 * SCENARIO_REQUESTS)
+
+
+def _copy_sources(directory: str) -> None:
+    """The xraysink package's Python files alone, under ``directory``: imported from
+    there, it runs pure Python whatever the installed build."""
+    import xraysink
+
+    shutil.copytree(
+        Path(xraysink.__file__).parent,
+        Path(directory, "xraysink"),
+        ignore=shutil.ignore_patterns("*.so", "*.pyd", "__pycache__"),
+    )
+
+
 def scenario_table() -> list[str]:
     """Instructions per request of each of ``COUNTED_SCENARIOS``, and the overhead ratios."""
     if shutil.which("valgrind") is None:
         return ["(valgrind not installed: instruction counts skipped)"]
-    per_request = {
-        name: (
-            _scenario_requests(name, 3 * SCENARIO_REQUESTS)
-            - _scenario_requests(name, SCENARIO_REQUESTS)
-        )
-        / (2 * SCENARIO_REQUESTS)
-        for name in COUNTED_SCENARIOS
-    }
+    per_request = {name: _per_request(name) for name in COUNTED_SCENARIOS}
+    from xraysink.build import compiled_modules
+
+    if compiled_modules():
+        with tempfile.TemporaryDirectory() as pure:
+            _copy_sources(pure)
+            per_request[f"{PURE_SCENARIO}, pure Python"] = _per_request(PURE_SCENARIO, pure)
     bare = per_request["bare"]
     sdk = per_request["xray_sdk"] - bare
     otlp = per_request["otlp_lean"] - bare
