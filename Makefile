@@ -9,6 +9,7 @@ STAMP := $(VENV)/.installed
 # a source changes (tests/conftest.py refuses to run stale ones).
 $(STAMP): pyproject.toml setup.py build_backend.py $(shell find xraysink -name '*.py')
 	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
 	XRAYSINK_COMPILE=1 $(VENV)/bin/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
@@ -26,8 +27,11 @@ lint: $(STAMP)
 # its own venv; `make test SUPPORTED=3.11` runs one.
 SUPPORTED ?= 3.10 3.11 3.12 3.13
 
+# pip is upgraded first: the one that ships with Python 3.10 (23.0.1) ran for over 10
+# minutes on this project's extras before it was stopped.
 .venv-%/.installed: pyproject.toml setup.py build_backend.py
 	"$$(tools/find-python $*)" -m venv .venv-$*
+	.venv-$*/bin/pip install -q --upgrade pip
 	.venv-$*/bin/pip install -q -e '.[test]'
 	touch $@
 
