@@ -171,10 +171,14 @@ def _flush(provider: Any) -> None:
     provider.force_flush()
 
 
-def _xraysink_162(args: argparse.Namespace, child: ChildFactory, operation_spans: bool) -> Setup:
+def _xraysink_162(
+    args: argparse.Namespace, make_child: Callable[[], ChildFactory], operation_spans: bool
+) -> Setup:
     """xraysink with the unchanged 1.6.2 call sites: ``xray_recorder.configure(
     context=AsyncContext())``, ``set_xray_log_group`` and ``BaseHTTPMiddleware(
-    dispatch=xray_middleware)``, which adopts FastAPI's SERVER span as the segment."""
+    dispatch=xray_middleware)``, which adopts FastAPI's SERVER span as the segment.
+    ``make_child`` runs after the set-up, as in the other scenarios: a tracer taken
+    before the provider exists is the API's proxy, one more call per span."""
     from aws_xray_sdk.core import xray_recorder
     from opentelemetry import trace
     from starlette.middleware.base import BaseHTTPMiddleware
@@ -190,7 +194,7 @@ def _xraysink_162(args: argparse.Namespace, child: ChildFactory, operation_spans
         daemon_address=f"127.0.0.1:{args.daemon_port}",
     )
     set_xray_log_group(LOG_GROUP)
-    app = build_app(child, fastapi_tracing=True, operation_spans=operation_spans)
+    app = build_app(make_child(), fastapi_tracing=True, operation_spans=operation_spans)
     app.add_middleware(BaseHTTPMiddleware, dispatch=xray_middleware)
     return app, lambda: _flush(trace.get_tracer_provider())
 
@@ -198,26 +202,26 @@ def _xraysink_162(args: argparse.Namespace, child: ChildFactory, operation_spans
 def xraysink_162(args: argparse.Namespace) -> Setup:
     """1.6.2 call sites; children through the OpenTelemetry API; FastAPI's 3
     ``fastapi.*`` operation spans on: 7 spans per request."""
-    return _xraysink_162(args, _otel_child(), operation_spans=True)
+    return _xraysink_162(args, _otel_child, operation_spans=True)
 
 
 def xraysink_162_sdk(args: argparse.Namespace) -> Setup:
     """1.6.2 call sites; children as X-Ray SDK subsegments (``in_subsegment``,
     ``put_annotation``, ``put_metadata``) that the recorder bridge turns into
     OpenTelemetry spans; ``fastapi.*`` operation spans on: 7 spans per request."""
-    return _xraysink_162(args, _sdk_child(), operation_spans=True)
+    return _xraysink_162(args, _sdk_child, operation_spans=True)
 
 
 def xraysink_162_lean(args: argparse.Namespace) -> Setup:
     """``xraysink_162`` with ``FastAPI(telemetry={"operation_spans": False})``: the
     X-Ray SDK path's trace, 1 segment + 3 subsegments."""
-    return _xraysink_162(args, _otel_child(), operation_spans=False)
+    return _xraysink_162(args, _otel_child, operation_spans=False)
 
 
 def xraysink_162_sdk_lean(args: argparse.Namespace) -> Setup:
     """``xraysink_162_sdk`` without the ``fastapi.*`` operation spans: the X-Ray SDK
     path's trace and the X-Ray SDK path's route code, on xraysink."""
-    return _xraysink_162(args, _sdk_child(), operation_spans=False)
+    return _xraysink_162(args, _sdk_child, operation_spans=False)
 
 
 def xraysink_otel(args: argparse.Namespace) -> Setup:
