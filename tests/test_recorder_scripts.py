@@ -123,3 +123,39 @@ def test_patch_all_calls_land_in_the_trace(receiver: Receiver) -> None:
     # patch_all() patches requests (httplib only with double_patch=True, as in the SDK).
     (call,) = calls
     assert call["http"]["request"]["url"].endswith("/ping") and call["namespace"] == "remote"
+
+
+def test_subsegments_under_spans_of_another_implementation(receiver: Receiver) -> None:
+    root = new_root()
+    result = run(
+        f"""
+        import json
+        import xraysink
+        xraysink.configure(service="worker", daemon_address="{receiver.address}")
+        from aws_xray_sdk.core import xray_recorder
+        from opentelemetry import context, trace
+        from xraysink.propagator import SPAN_KEY
+
+        class OtherSpan(trace.NonRecordingSpan):
+            "A Span subclass: the bridge reads it through the public API."
+
+        parent = OtherSpan(trace.SpanContext(
+            int("{root[2:].replace("-", "")}", 16), 0x53995C3F42CD8AD8, False,
+            trace.TraceFlags(trace.TraceFlags.SAMPLED)))
+        token = context.attach(trace.set_span_in_context(parent))
+        with xray_recorder.in_subsegment("under another span") as subsegment:
+            pass
+        context.detach(token)
+        context.attach(context.Context({{SPAN_KEY: "not a span"}}))
+        print(json.dumps({{"parent_id": subsegment.parent_id,
+                          "orphan": xray_recorder.begin_subsegment("orphan") is None}}))
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    assert seen == {"parent_id": "53995c3f42cd8ad8", "orphan": True}
+    (subsegment,) = wait_for_trace(receiver, root, 1)
+    assert subsegment["name"] == "under another span"
+    assert subsegment["parent_id"] == "53995c3f42cd8ad8"
+    # A context value that is no span: no current entity, as with nothing current.
+    assert "No segment found, cannot begin subsegment orphan." in result.stderr
