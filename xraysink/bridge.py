@@ -46,8 +46,9 @@ from xraysink import __version__, provider
 from xraysink.ids import XRayIdGenerator
 from xraysink.propagator import SPAN_KEY, start_span_with_header
 from xraysink.recorded import entities as recorded
-from xraysink.trace_header import TraceHeader, format_trace_id, parse_trace_id
+from xraysink.trace_header import TraceHeader, parse_trace_id
 from xraysink.translate.shape import NAME_ATTRIBUTE
+from xraysink.translate.span import xray_trace_id
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ def _span_id(value: Any) -> int | None:
 
 
 def _give_ids(entity: Any, context: SpanContext) -> None:
-    entity.trace_id = format_trace_id(context.trace_id)
+    entity.trace_id = xray_trace_id(context.trace_id)
     entity.id = format(context.span_id, "016x")
 
 
@@ -270,7 +271,7 @@ def _stand_in(span: trace.Span, span_context: SpanContext) -> Any:
         segment = Segment(
             name,
             entityid=format(span_context.span_id, "016x"),
-            traceid=format_trace_id(span_context.trace_id),
+            traceid=xray_trace_id(span_context.trace_id),
         )
         # Only a span the processor knows open will end through it and collect this.
         if root_id is not None:
@@ -281,7 +282,7 @@ def _stand_in(span: trace.Span, span_context: SpanContext) -> Any:
         root = known[0]
     else:
         root = Segment(
-            name, entityid=format(root_id, "016x"), traceid=format_trace_id(span_context.trace_id)
+            name, entityid=format(root_id, "016x"), traceid=xray_trace_id(span_context.trace_id)
         )
         recorded[root_id] = (root, False)
     kind = getattr(span, "kind", SpanKind.INTERNAL)
