@@ -20,10 +20,6 @@ from typing import Any
 #: Filled by the bridge, emptied by ``XRaySpanProcessor.on_end``.
 entities: dict[int, tuple[Any, bool]] = {}
 
-# Blocks whose sub-dicts merge key by key into the translated ones.
-_NESTED = ("http", "metadata")
-_FLAGS = ("error", "fault", "throttle")
-
 
 def merge_recorded(document: dict[str, Any], entity: Any, owned: bool) -> None:
     """Merge the fields an X-Ray SDK entity recorded into ``document`` (a translated
@@ -31,35 +27,53 @@ def merge_recorded(document: dict[str, Any], entity: Any, owned: bool) -> None:
     translator's ``aws.xray`` SDK description stays (the span was made by
     xraysink, whatever API started it). Reads the entity's attributes directly
     (the shapes of aws_xray_sdk's ``Entity.to_dict``) without serializing it."""
-    fields = vars(entity)
-    annotations = fields.get("annotations")
+    # One read per field, no loops over field names: this runs for every span the
+    # X-Ray SDK API touched, and most of them recorded only annotations or metadata.
+    get = vars(entity).get
+    annotations = get("annotations")
     if annotations:
         document.setdefault("annotations", {}).update(annotations)
-    for block in _NESTED:
-        recorded = fields.get(block)
-        if recorded:
-            target = document.setdefault(block, {})
-            for key, values in recorded.items():
-                if isinstance(values, dict):
-                    target.setdefault(key, {}).update(values)
-    aws = fields.get("aws")
+    metadata = get("metadata")
+    if metadata:
+        _merge_nested(document.setdefault("metadata", {}), metadata)
+    http = get("http")
+    if http:
+        _merge_nested(document.setdefault("http", {}), http)
+    aws = get("aws")
     if aws:
         _merge_aws(document.setdefault("aws", {}), aws)
-    for key in ("sql", "service"):
-        recorded = fields.get(key)
-        if recorded:
-            document[key] = {**document.get(key, {}), **recorded}
-    for flag in _FLAGS:
-        if fields.get(flag):
-            document[flag] = True
-    for key in ("user", "origin"):
-        if fields.get(key):
-            document[key] = fields[key]
-    cause = fields.get("cause")
+    sql = get("sql")
+    if sql:
+        document["sql"] = {**document.get("sql", {}), **sql}
+    service = get("service")
+    if service:
+        document["service"] = {**document.get("service", {}), **service}
+    if get("error"):
+        document["error"] = True
+    if get("fault"):
+        document["fault"] = True
+    if get("throttle"):
+        document["throttle"] = True
+    user = get("user")
+    if user:
+        document["user"] = user
+    origin = get("origin")
+    if origin:
+        document["origin"] = origin
+    cause = get("cause")
     if cause:
         _merge_cause(document, cause)
-    if owned and fields.get("namespace"):
-        document["namespace"] = fields["namespace"]
+    if owned:
+        namespace = get("namespace")
+        if namespace:
+            document["namespace"] = namespace
+
+
+def _merge_nested(target: dict[str, Any], recorded: dict[str, Any]) -> None:
+    # metadata namespaces and http request/response: merged key by key.
+    for key, values in recorded.items():
+        if isinstance(values, dict):
+            target.setdefault(key, {}).update(values)
 
 
 def _merge_aws(target: dict[str, Any], aws: dict[str, Any]) -> None:
