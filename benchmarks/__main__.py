@@ -15,13 +15,16 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from typing import Any
 
 import xraysink
 from benchmarks.documents import child_problems
+from benchmarks.pure import PURE_SCENARIO, copy_sources, pure_env
 from benchmarks.scenario import ENTITIES, SCENARIOS, SDK_CHILDREN
 from benchmarks.sinks import SAMPLED_DATAGRAMS, OtlpSink, UdpSink
+from xraysink.build import compiled_modules, describe
 
 ORDER = (
     "bare",
@@ -51,6 +54,15 @@ LABELS = {
     "xraysink_otel": "xraysink, OTel-first",
     "xraysink_lean": "xraysink, OTel-first, no fastapi.* operation spans",
 }
+#: The row of ``PURE_SCENARIO`` on a pure-Python copy of the package (compiled builds).
+PURE_ROW = PURE_SCENARIO + "_pure"
+LABELS[PURE_ROW] = LABELS[PURE_SCENARIO] + ", pure Python"
+
+
+def _scenario(row: str) -> str:
+    return PURE_SCENARIO if row == PURE_ROW else row
+
+
 #: What each scenario's trace is, by its expected span/entity count (``ENTITIES``).
 TRACES = {0: "none", 4: "4: as X-Ray SDK", 7: "7: + 3 fastapi.*"}
 IMPORTS = {
@@ -68,7 +80,9 @@ def _env() -> dict[str, str]:
     return env
 
 
-def run_scenario(name: str, requests: int, warmup: int) -> dict[str, Any]:
+def run_scenario(name: str, requests: int, warmup: int, pure: str | None = None) -> dict[str, Any]:
+    """One fresh process serving ``requests`` requests of scenario ``name``; ``pure``: a
+    ``benchmarks.pure.copy_sources`` directory to import xraysink from."""
     udp, otlp = UdpSink(), OtlpSink()
     try:
         done = subprocess.run(
@@ -84,7 +98,8 @@ def run_scenario(name: str, requests: int, warmup: int) -> dict[str, Any]:
             ],
             capture_output=True,
             text=True,
-            env=_env(),
+            env=_env() if pure is None else pure_env(_env()),
+            cwd=pure,
             check=False,
         )
     finally:
@@ -119,13 +134,19 @@ def _spread(values: list[float]) -> str:
     return f"{min(values):.0f}..{max(values):.0f}" if values else ""
 
 
-def request_table(rounds: int, requests: int, warmup: int) -> list[str]:
-    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in ORDER}
+def request_table(rounds: int, requests: int, warmup: int, pure: str | None) -> list[str]:
+    """The per-request table; ``pure``: a ``copy_sources`` directory, whose
+    ``PURE_SCENARIO`` row is added (the installed build is compiled)."""
+    rows = ORDER + ((PURE_ROW,) if pure is not None else ())
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in rows}
     for index in range(rounds):
         # Rotate the order so no scenario always runs first (or after the same one).
-        order = ORDER[index % len(ORDER) :] + ORDER[: index % len(ORDER)]
+        order = rows[index % len(rows) :] + rows[: index % len(rows)]
         for name in order:
-            runs[name].append(run_scenario(name, requests, warmup))
+            if name == PURE_ROW:
+                runs[name].append(run_scenario(PURE_SCENARIO, requests, warmup, pure))
+            else:
+                runs[name].append(run_scenario(name, requests, warmup))
         print(f"round {index + 1}/{rounds} done", file=sys.stderr, flush=True)
     bare = [run["cpu_us"] for run in runs["bare"]]
     sdk_overhead = [run["cpu_us"] - base for run, base in zip(runs["xray_sdk"], bare, strict=True)]
@@ -149,21 +170,26 @@ def request_table(rounds: int, requests: int, warmup: int) -> list[str]:
         "UDP bytes/request | OTLP posts/request | OTLP bytes/request | ok |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
-    for name in ORDER:
+    for name in rows:
         cpu = [run["cpu_us"] for run in runs[name]]
         overhead = [value - base for value, base in zip(cpu, bare, strict=True)]
         ratio = [value / sdk for value, sdk in zip(overhead, sdk_overhead, strict=True) if sdk > 0]
-        same = otlp_overhead.get(ENTITIES[name], [0.0] * len(overhead))
+        entities = ENTITIES[_scenario(name)]
+        same = otlp_overhead.get(entities, [0.0] * len(overhead))
         to_otlp = [value / base for value, base in zip(overhead, same, strict=True) if base > 0]
         last = runs[name][-1]
+        # The row's build is checked too: the pure-Python row must not import the
+        # installed (compiled) package.
+        build = "pure Python" if name == PURE_ROW else describe()
         ok = all(
             run["ok"] == run["total_requests"]
+            and run["build"] == build
             and not run["problems"]
-            and round(run["entities"], 2) == ENTITIES[name]
+            and round(run["entities"], 2) == entities
             for run in runs[name]
         )
         lines.append(
-            f"| {LABELS[name]} | {TRACES[ENTITIES[name]]} | {_median(cpu):.0f} | "
+            f"| {LABELS[name]} | {TRACES[entities]} | {_median(cpu):.0f} | "
             f"{_spread(cpu)} | {_median(overhead):.0f} | {_median(ratio):.2f} | "
             f"{f'{_median(to_otlp):.2f}' if to_otlp else '-'} | "
             f"{last['entities']:.2f} | {last['datagrams']:.2f} | "
@@ -261,15 +287,18 @@ def main(argv: list[str] | None = None) -> int:
     requests = args.requests or (300 if args.quick else 1000)
     warmup = args.warmup or (100 if args.quick else 200)
     assert set(ORDER) == set(SCENARIOS) == set(ENTITIES)
-    from xraysink.build import describe
-
     print(
         f"# xraysink benchmarks — {platform.python_implementation()} "
         f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs; "
         f"xraysink's hot path: {describe()}"
     )
     print()
-    print("\n".join(request_table(rounds, requests, warmup)))
+    with tempfile.TemporaryDirectory() as directory:
+        pure = None
+        if compiled_modules():
+            copy_sources(directory)
+            pure = directory
+        print("\n".join(request_table(rounds, requests, warmup, pure)))
     print()
     print("\n".join(export_table(args.quick)))
     print()

@@ -32,7 +32,8 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
-from pathlib import Path
+
+from benchmarks.pure import PURE_SCENARIO, copy_sources, pure_env
 
 #: Scenarios whose requests are counted with ``--scenarios``: the baselines and every
 #: scenario that makes the X-Ray SDK path's trace (1 segment + 3 subsegments).
@@ -46,8 +47,6 @@ COUNTED_SCENARIOS = (
     "xraysink_162_sdk_lean",
 )
 SCENARIO_REQUESTS = 100
-#: Counted again on the pure-Python package when the installed one is compiled.
-PURE_SCENARIO = "xraysink_lean"
 
 WORKLOADS = (
     "translate_server",
@@ -92,15 +91,12 @@ def _count(workload: str, iterations: int) -> int:
 def _callgrind(arguments: list[str], pure: str | None = None) -> int:
     """Instructions of ``python ARGUMENTS`` under callgrind, every thread counted.
 
-    ``pure``: a directory holding a pure-Python copy of xraysink (``_copy_sources``),
-    which the run imports instead of the installed one. It runs from there, because
-    ``python -m`` puts the current directory first on the import path.
+    ``pure``: a directory holding a pure-Python copy of xraysink
+    (``benchmarks.pure.copy_sources``), which the run imports instead of the installed one.
     """
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     if pure is not None:
-        # The benchmarks package stays importable from its checkout.
-        checkout = str(Path(__file__).resolve().parents[1])
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [checkout, env.get("PYTHONPATH")]))
+        env = pure_env(env)
     done = subprocess.run(
         [
             "valgrind",
@@ -164,18 +160,6 @@ def _per_request(name: str, pure: str | None = None) -> float:
     return (more - _scenario_requests(name, SCENARIO_REQUESTS, pure)) / (2 * SCENARIO_REQUESTS)
 
 
-def _copy_sources(directory: str) -> None:
-    """The xraysink package's Python files alone, under ``directory``: imported from
-    there, it runs pure Python whatever the installed build."""
-    import xraysink
-
-    shutil.copytree(
-        Path(xraysink.__file__).parent,
-        Path(directory, "xraysink"),
-        ignore=shutil.ignore_patterns("*.so", "*.pyd", "__pycache__"),
-    )
-
-
 def scenario_table() -> list[str]:
     """Instructions per request of each of ``COUNTED_SCENARIOS``, and the overhead ratios."""
     if shutil.which("valgrind") is None:
@@ -185,7 +169,7 @@ def scenario_table() -> list[str]:
 
     if compiled_modules():
         with tempfile.TemporaryDirectory() as pure:
-            _copy_sources(pure)
+            copy_sources(pure)
             per_request[f"{PURE_SCENARIO}, pure Python"] = _per_request(PURE_SCENARIO, pure)
     bare = per_request["bare"]
     sdk = per_request["xray_sdk"] - bare
