@@ -3,8 +3,10 @@ with a real UDP socket (translate + serialize + send), and translate and seriali
 on their own; then per request: one request's 4 spans (SERVER + 3 nested children)
 and 7 spans (+ FastAPI's 3 ``fastapi.*`` operation spans) through ``on_start`` and
 ``on_end``, one datagram per request, and the same trace's translate + serialize +
-send without the processor's bookkeeping. Prints JSON: microseconds per span and per
-request (median of the repeats), document sizes and the datagram counts.
+send without the processor's bookkeeping; and, as the baseline, the X-Ray SDK's
+serialize + send of the 4-entity trace its recorder makes for the same request.
+Prints JSON: microseconds per span and per request (median of the repeats), document
+sizes and the datagram counts.
 Run: ``python -m benchmarks.export_path [--quick]``.
 """
 
@@ -16,9 +18,13 @@ import statistics
 import sys
 import timeit
 from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
 
 from opentelemetry.sdk.trace import ReadableSpan
 
+from benchmarks.app import CHILDREN
+from benchmarks.documents import sdk_child_fields
 from benchmarks.sinks import UdpSink
 from benchmarks.spans import replay, request_spans, typical_server_span
 from xraysink import XRaySpanProcessor
@@ -111,6 +117,66 @@ def measure_request(operation_spans: bool, number: int, repeat: int) -> dict[str
     }
 
 
+def sdk_trace() -> Any:
+    """The X-Ray SDK path's trace of one request as its recorder sends it when the
+    segment ends (``benchmarks.scenario.xray_sdk``): a segment with the request's
+    ``http`` block and the recorder's ``aws``/``service`` fields, and the route's 3
+    nested subsegments with an annotation and a metadata entry each. Made by a
+    recorder of its own, whose emitter keeps the segment instead of sending it."""
+    from aws_xray_sdk.core.context import Context
+    from aws_xray_sdk.core.models import http
+    from aws_xray_sdk.core.recorder import AWSXRayRecorder
+
+    sent: list[Any] = []
+    recorder = AWSXRayRecorder()
+    recorder.configure(
+        service="orders",
+        sampling=False,
+        context=Context(),
+        emitter=SimpleNamespace(send_entity=sent.append),
+        plugins=(),
+    )
+    segment = recorder.begin_segment("orders")
+    segment.put_http_meta(http.URL, "http://orders.internal:8080/orders/42?expand=lines")
+    segment.put_http_meta(http.METHOD, "GET")
+    segment.put_http_meta(http.USER_AGENT, "python-httpx/0.28.1")
+    segment.put_http_meta(http.CLIENT_IP, "10.0.3.17")
+    for name, attributes in CHILDREN:
+        (annotation, value), (key, metadata) = sdk_child_fields(attributes)
+        subsegment = recorder.begin_subsegment(name)
+        subsegment.put_annotation(annotation, value)
+        subsegment.put_metadata(key, metadata)
+    for _ in CHILDREN:
+        recorder.end_subsegment()
+    segment.put_http_meta(http.STATUS, 200)
+    recorder.end_segment()
+    (trace,) = sent
+    return trace
+
+
+def measure_sdk_trace(number: int, repeat: int) -> dict[str, float]:
+    """The X-Ray SDK's export path for the same 4-entity trace, the baseline of the
+    rows above in the same run: ``UDPEmitter.send_entity`` (serialize the segment with
+    its subsegments + send) to a sink in another process, µs per entity."""
+    from aws_xray_sdk.core.emitters.udp_emitter import UDPEmitter
+
+    segment = sdk_trace()
+    entities = 1 + len(CHILDREN)
+    sink = UdpSink()
+    emitter = UDPEmitter(f"127.0.0.1:{sink.port}")
+    per_trace = per_call_us(lambda: emitter.send_entity(segment), number, repeat)
+    received = sink.stop()
+    return {
+        "entities": float(entities),
+        "entity_us": per_trace / entities,
+        "datagrams_sent": float(number * repeat),
+        "datagrams_received": float(received["datagrams"]),
+        "entities_per_datagram": (
+            received["sampled_entities"] / received["sampled"] if received["sampled"] else 0.0
+        ),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
@@ -124,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     requests = number // 4
     results["request_4_spans"] = measure_request(False, requests, repeat)
     results["request_7_spans"] = measure_request(True, requests, repeat)
+    results["sdk_trace"] = measure_sdk_trace(requests, repeat)
     json.dump(results, sys.stdout)
     print()
     return 0
