@@ -7,8 +7,12 @@ difference per repeat: translate of a typical HTTP SERVER span and of a child
 span, serialize of the SERVER span's document, and one request's 4 spans (SERVER +
 3 nested children) and 7 spans (+ FastAPI's 3 ``fastapi.*`` operation spans) through
 ``XRaySpanProcessor`` (on_start + on_end, with the UDP send itself left out: the
-kernel's work is not counted by callgrind anyway). Needs ``valgrind``; takes about
-two minutes. ``PYTHONHASHSEED=0`` keeps string hashing, and so the counts, repeatable.
+kernel's work is not counted by callgrind anyway); then the export path alone for the
+4 spans (``export_path.export_trace``: translate + nest + serialize, the send left
+out) and its baseline, the X-Ray SDK's ``UDPEmitter.send_entity`` of the same
+request's 4-entity trace with the send left out (serialize + the protocol header).
+Needs ``valgrind``; takes about three minutes. ``PYTHONHASHSEED=0`` keeps string
+hashing, and so the counts, repeatable.
 
 ``--scenarios`` adds whole requests: each scenario of ``COUNTED_SCENARIOS`` (the ones with
 the X-Ray SDK path's trace, and their baselines) runs under callgrind with
@@ -54,10 +58,15 @@ WORKLOADS = (
     "serialize_server",
     "request_4_spans",
     "request_7_spans",
+    "export_4_spans",
+    "sdk_serialize_4_entities",
 )
 
 
 def _workloads() -> dict[str, Callable[[], object]]:
+    from aws_xray_sdk.core.emitters.udp_emitter import UDPEmitter
+
+    from benchmarks.export_path import export_trace, sdk_trace
     from benchmarks.spans import replay, request_spans, typical_server_span
     from xraysink import XRaySpanProcessor
     from xraysink.emitter import UDPDaemonEmitter
@@ -73,12 +82,18 @@ def _workloads() -> dict[str, Callable[[], object]]:
     processor = XRaySpanProcessor(emitter)
 
     lean = request_spans(operation_spans=False)
+    ended = [span for kind, span in lean if kind == "end"]
+    segment = sdk_trace()
+    sdk_emitter = UDPEmitter("127.0.0.1:9")
+    sdk_emitter._send_data = lambda data: None
     return {
         "translate_server": lambda: translate_span(server),
         "translate_child": lambda: translate_span(child),
         "serialize_server": lambda: encode_documents(document),
         "request_4_spans": lambda: replay(processor, lean),
         "request_7_spans": lambda: replay(processor, events),
+        "export_4_spans": lambda: export_trace(ended, emitter),
+        "sdk_serialize_4_entities": lambda: sdk_emitter.send_entity(segment),
     }
 
 
@@ -127,9 +142,17 @@ def table(iterations: int) -> list[str]:
         "| workload | instructions |",
         "|---|---:|",
     ]
+    per_call: dict[str, float] = {}
     for workload in WORKLOADS:
-        per_call = (_count(workload, iterations) - base) / iterations
-        lines.append(f"| {workload} | {per_call:,.0f} |")
+        per_call[workload] = (_count(workload, iterations) - base) / iterations
+        lines.append(f"| {workload} | {per_call[workload]:,.0f} |")
+    ours, sdk = per_call["export_4_spans"], per_call["sdk_serialize_4_entities"]
+    lines += [
+        "",
+        f"Export path without the send, per span of the 4-span trace: {ours / 4:,.0f} "
+        f"instructions; the X-Ray SDK's serialize of the same trace, per entity: "
+        f"{sdk / 4:,.0f}; ratio {ours / sdk:.2f}.",
+    ]
     return lines
 
 
