@@ -295,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
         "--instructions",
         action="store_true",
         help="also count instructions per span and per request with callgrind "
-        "(about 13 more minutes)",
+        "(about 15 more minutes)",
     )
     args = parser.parse_args(argv)
     rounds = args.rounds or (3 if args.quick else 5)

@@ -11,7 +11,7 @@ kernel's work is not counted by callgrind anyway); then the export path alone fo
 4 spans (``export_path.export_trace``: translate + nest + serialize, the send left
 out) and its baseline, the X-Ray SDK's ``UDPEmitter.send_entity`` of the same
 request's 4-entity trace with the send left out (serialize + the protocol header).
-Needs ``valgrind``; takes about three minutes. ``PYTHONHASHSEED=0`` keeps string
+Needs ``valgrind``; takes about five minutes. ``PYTHONHASHSEED=0`` keeps string
 hashing, and so the counts, repeatable.
 
 ``--scenarios`` adds whole requests: each scenario of ``COUNTED_SCENARIOS`` (the ones with
