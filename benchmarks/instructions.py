@@ -46,6 +46,7 @@ COUNTED_SCENARIOS = (
     "bare_hop",
     "xray_sdk",
     "otlp_lean",
+    "otel_floor",
     "xraysink_lean",
     "xraysink_162_lean",
     "xraysink_162_sdk_lean",

@@ -150,22 +150,39 @@ def otlp_lean(args: argparse.Namespace) -> Setup:
 
 
 def _otlp(args: argparse.Namespace, operation_spans: bool) -> Setup:
-    from opentelemetry import trace
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+    provider = _otel_provider()
+    exporter = OTLPSpanExporter(endpoint=f"http://127.0.0.1:{args.otlp_port}/v1/traces")
+    provider.add_span_processor(BatchSpanProcessor(exporter))
+    app = build_app(_otel_child(), fastapi_tracing=True, operation_spans=operation_spans)
+    return app, lambda: _flush(provider)
+
+
+def otel_floor(args: argparse.Namespace) -> Setup:
+    """The OTLP set-up's ``TracerProvider`` with no span processor at all, FastAPI's
+    telemetry on, no ``fastapi.*`` spans: the X-Ray SDK path's 4 spans made and ended but
+    exported nowhere. What any OpenTelemetry path pays before its export."""
+    _otel_provider()
+    app = build_app(_otel_child(), fastapi_tracing=True, operation_spans=False)
+    return app, _nothing
+
+
+def _otel_provider() -> Any:
+    """The global ``TracerProvider`` of the OpenTelemetry scenarios that are not
+    xraysink's: the X-Ray id generator, the SDK's default sampler, no span processor."""
+    from opentelemetry import trace
     from opentelemetry.sdk.extension.aws.trace import AwsXRayIdGenerator
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
     provider = TracerProvider(
         resource=Resource.create({"service.name": SERVICE, "aws.log.group.names": (LOG_GROUP,)}),
         id_generator=AwsXRayIdGenerator(),
     )
-    exporter = OTLPSpanExporter(endpoint=f"http://127.0.0.1:{args.otlp_port}/v1/traces")
-    provider.add_span_processor(BatchSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
-    app = build_app(_otel_child(), fastapi_tracing=True, operation_spans=operation_spans)
-    return app, lambda: _flush(provider)
+    return provider
 
 
 def _flush(provider: Any) -> None:
@@ -253,6 +270,7 @@ SCENARIOS: dict[str, Callable[[argparse.Namespace], Setup]] = {
     "xray_sdk": xray_sdk,
     "otlp": otlp,
     "otlp_lean": otlp_lean,
+    "otel_floor": otel_floor,
     "xraysink_162": xraysink_162,
     "xraysink_162_sdk": xraysink_162_sdk,
     "xraysink_162_lean": xraysink_162_lean,
@@ -261,15 +279,16 @@ SCENARIOS: dict[str, Callable[[argparse.Namespace], Setup]] = {
     "xraysink_lean": xraysink_lean,
 }
 
-#: Spans (OTLP) or X-Ray entities (UDP) each scenario's request makes: 4 is the X-Ray
-#: SDK path's trace (1 segment + 3 subsegments), 7 adds FastAPI's 3 ``fastapi.*``
-#: operation spans.
+#: Spans (OTLP) or X-Ray entities (UDP) each scenario's request sends to the sinks: 4 is
+#: the X-Ray SDK path's trace (1 segment + 3 subsegments), 7 adds FastAPI's 3
+#: ``fastapi.*`` operation spans (``otel_floor`` makes 4 and sends none).
 ENTITIES = {
     "bare": 0,
     "bare_hop": 0,
     "xray_sdk": 4,
     "otlp": 7,
     "otlp_lean": 4,
+    "otel_floor": 0,
     "xraysink_162": 7,
     "xraysink_162_sdk": 7,
     "xraysink_162_lean": 4,
