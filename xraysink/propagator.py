@@ -16,6 +16,8 @@ from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.propagators.aws import AwsXRayPropagator
 from opentelemetry.propagators.textmap import CarrierT, Getter, default_getter
+from opentelemetry.sdk.trace import _Span
+from opentelemetry.trace import INVALID_SPAN_CONTEXT, NonRecordingSpan, SpanContext
 
 from xraysink.trace_header import HEADER_NAME, TraceHeader, parse_trace_header
 
@@ -24,6 +26,23 @@ HEADER_KEY = otel_context.create_key("xraysink-trace-header")
 # public API reveals it. The hot paths (the sampler for every span, the recorder bridge
 # 4 times per X-Ray SDK subsegment) read the context with it: two calls fewer each.
 SPAN_KEY = next(iter(trace.set_span_in_context(trace.INVALID_SPAN, Context())))
+
+
+def span_context_of(value: object) -> SpanContext:
+    """The ``SpanContext`` of ``value``, a context's ``SPAN_KEY`` entry;
+    ``INVALID_SPAN_CONTEXT`` when it is no ``Span`` (missing, or anything else).
+
+    The SDK's span and the API's non-recording one hold it in ``_context``: reading it
+    skips an ABC ``isinstance`` check and a method call. Other ``Span``
+    implementations go through ``get_span_context()``.
+    """
+    kind = type(value)
+    if kind is _Span or kind is NonRecordingSpan:
+        context: SpanContext = value._context  # type: ignore[attr-defined]
+        return context
+    if isinstance(value, trace.Span):
+        return value.get_span_context()
+    return INVALID_SPAN_CONTEXT
 
 
 def context_with_header(header: TraceHeader | None, context: Context | None = None) -> Context:

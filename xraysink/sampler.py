@@ -18,13 +18,12 @@ from collections.abc import Sequence
 
 from opentelemetry import trace
 from opentelemetry.context import Context, get_current
-from opentelemetry.sdk.trace import _Span
 from opentelemetry.sdk.trace.sampling import ALWAYS_ON, Decision, Sampler, SamplingResult
-from opentelemetry.trace import INVALID_SPAN_CONTEXT, Link, NonRecordingSpan, Span, SpanKind
+from opentelemetry.trace import Link, SpanKind
 from opentelemetry.trace.span import TraceState
 from opentelemetry.util.types import Attributes
 
-from xraysink.propagator import HEADER_KEY, SPAN_KEY
+from xraysink.propagator import HEADER_KEY, SPAN_KEY, span_context_of
 from xraysink.trace_header import TraceHeader
 
 TRUST_ENV = "XRAYSINK_TRUST_INCOMING_SAMPLING"
@@ -85,17 +84,10 @@ class XRaySampler(Sampler):
         links: Sequence[Link] | None = None,
         trace_state: TraceState | None = None,
     ) -> SamplingResult:
-        # trace.get_current_span(parent_context), inlined: this runs for every span.
-        span = (parent_context if parent_context is not None else get_current()).get(SPAN_KEY)
-        # The SDK's span and the API's non-recording one hold their SpanContext in
-        # ``_context``: reading it skips an ABC isinstance check and a method call.
-        kind_of_span = type(span)
-        if kind_of_span is _Span or kind_of_span is NonRecordingSpan:
-            parent = span._context  # type: ignore[attr-defined]
-        elif isinstance(span, Span):
-            parent = span.get_span_context()
-        else:
-            parent = INVALID_SPAN_CONTEXT
+        # trace.get_current_span(parent_context).get_span_context(), in one call.
+        parent = span_context_of(
+            (parent_context if parent_context is not None else get_current()).get(SPAN_KEY)
+        )
         # SpanContext is a tuple (trace_id, span_id, is_remote, trace_flags, trace_state,
         # is_valid); a valid local parent, every child span's case, is decided first.
         if parent[5] and not parent[2]:
