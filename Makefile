@@ -3,21 +3,19 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-# .venv holds the compiled build (setup.py, XRAYSINK_COMPILE=1): the demo and the
-# benchmarks run it, and so does the default version's test run; the other versions'
-# venvs test the pure-Python package. The compiled modules are rebuilt in place when
-# a source changes (tests/conftest.py refuses to run stale ones).
-$(STAMP): pyproject.toml setup.py build_backend.py $(shell find xraysink -name '*.py')
+# .venv (python3's own version) runs the demo, the linters and the benchmarks; the
+# package is installed editable, so an edit needs no reinstall.
+$(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
-	XRAYSINK_COMPILE=1 $(VENV)/bin/pip install -q -e '.[dev]'
+	$(VENV)/bin/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
 .PHONY: demo test lint bench
 demo: $(STAMP)
 	$(VENV)/bin/xraysink demo
 
-LINTED := xraysink tests examples benchmarks setup.py build_backend.py
+LINTED := xraysink tests examples benchmarks
 lint: $(STAMP)
 	$(VENV)/bin/ruff check $(LINTED)
 	$(VENV)/bin/ruff format --check $(LINTED)
@@ -29,7 +27,7 @@ SUPPORTED ?= 3.10 3.11 3.12 3.13
 
 # pip is upgraded first: the one that ships with Python 3.10 (23.0.1) ran for over 10
 # minutes on this project's extras before it was stopped.
-.venv-%/.installed: pyproject.toml setup.py build_backend.py
+.venv-%/.installed: pyproject.toml
 	"$$(tools/find-python $*)" -m venv .venv-$*
 	.venv-$*/bin/pip install -q --upgrade pip
 	.venv-$*/bin/pip install -q -e '.[test]'
@@ -37,24 +35,28 @@ SUPPORTED ?= 3.10 3.11 3.12 3.13
 
 .PRECIOUS: .venv-%/.installed
 
-test: lint $(SUPPORTED:%=pytest-%)
+test: lint browser $(SUPPORTED:%=pytest-%)
+
+# The viewer's tests drive Debian's Chromium through its ChromeDriver.
+.PHONY: browser
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
 
 # The version of $(PYTHON) reuses .venv (one install fewer in CI).
 DEFAULT_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 venv_for = $(if $(filter $(DEFAULT_VERSION),$(1)),$(VENV),.venv-$(1))
-# tests/test_build.py checks that the build is the one each venv was made with.
-compile_for = XRAYSINK_COMPILE=$(if $(filter $(DEFAULT_VERSION),$(1)),1,0)
 
 .SECONDEXPANSION:
 pytest-%: $$(call venv_for,$$*)/.installed
 	@echo "== Python $* =="
-	$(call compile_for,$*) $(call venv_for,$*)/bin/pytest -q
+	$(call venv_for,$*)/bin/pytest -q
 
-# Soak test (issue 4 §4): XRAYSINK_SOAK_REQUESTS (default 100000), XRAYSINK_SOAK_CONCURRENCY (64).
+# Soak test: XRAYSINK_SOAK_REQUESTS (default 100000), XRAYSINK_SOAK_CONCURRENCY (64).
 .PHONY: soak
 soak: $(STAMP)
 	$(VENV)/bin/pytest -q -s -m soak tests/soak
 
-# Benchmarks (issue 5): markdown tables on stdout; `make bench BENCH_ARGS=--quick` for a short run.
+# Benchmarks: markdown tables on stdout; `make bench BENCH_ARGS=--quick` for a short run.
 bench: $(STAMP)
 	$(VENV)/bin/python -m benchmarks $(BENCH_ARGS)

@@ -15,16 +15,13 @@ import platform
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from typing import Any
 
 import xraysink
 from benchmarks.documents import child_problems
-from benchmarks.pure import PURE_SCENARIO, copy_sources, pure_env
 from benchmarks.scenario import ENTITIES, SCENARIOS, SDK_CHILDREN
 from benchmarks.sinks import SAMPLED_DATAGRAMS, OtlpSink, UdpSink
-from xraysink.build import compiled_modules, describe
 
 ORDER = (
     "bare",
@@ -56,15 +53,6 @@ LABELS = {
     "xraysink_otel": "xraysink, OTel-first",
     "xraysink_lean": "xraysink, OTel-first, no fastapi.* operation spans",
 }
-#: The row of ``PURE_SCENARIO`` on a pure-Python copy of the package (compiled builds).
-PURE_ROW = PURE_SCENARIO + "_pure"
-LABELS[PURE_ROW] = LABELS[PURE_SCENARIO] + ", pure Python"
-
-
-def _scenario(row: str) -> str:
-    return PURE_SCENARIO if row == PURE_ROW else row
-
-
 #: What each scenario's trace is, by its expected span/entity count (``ENTITIES``).
 TRACES = {0: "none", 4: "4: as X-Ray SDK", 7: "7: + 3 fastapi.*"}
 IMPORTS = {
@@ -82,9 +70,8 @@ def _env() -> dict[str, str]:
     return env
 
 
-def run_scenario(name: str, requests: int, warmup: int, pure: str | None = None) -> dict[str, Any]:
-    """One fresh process serving ``requests`` requests of scenario ``name``; ``pure``: a
-    ``benchmarks.pure.copy_sources`` directory to import xraysink from."""
+def run_scenario(name: str, requests: int, warmup: int) -> dict[str, Any]:
+    """One fresh process serving ``requests`` requests of scenario ``name``."""
     udp, otlp = UdpSink(), OtlpSink()
     try:
         done = subprocess.run(
@@ -100,8 +87,7 @@ def run_scenario(name: str, requests: int, warmup: int, pure: str | None = None)
             ],
             capture_output=True,
             text=True,
-            env=_env() if pure is None else pure_env(_env()),
-            cwd=pure,
+            env=_env(),
             check=False,
         )
     finally:
@@ -136,19 +122,15 @@ def _spread(values: list[float]) -> str:
     return f"{min(values):.0f}..{max(values):.0f}" if values else ""
 
 
-def request_table(rounds: int, requests: int, warmup: int, pure: str | None) -> list[str]:
-    """The per-request table; ``pure``: a ``copy_sources`` directory, whose
-    ``PURE_SCENARIO`` row is added (the installed build is compiled)."""
-    rows = ORDER + ((PURE_ROW,) if pure is not None else ())
+def request_table(rounds: int, requests: int, warmup: int) -> list[str]:
+    """The per-request table."""
+    rows = ORDER
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in rows}
     for index in range(rounds):
         # Rotate the order so no scenario always runs first (or after the same one).
         order = rows[index % len(rows) :] + rows[: index % len(rows)]
         for name in order:
-            if name == PURE_ROW:
-                runs[name].append(run_scenario(PURE_SCENARIO, requests, warmup, pure))
-            else:
-                runs[name].append(run_scenario(name, requests, warmup))
+            runs[name].append(run_scenario(name, requests, warmup))
         print(f"round {index + 1}/{rounds} done", file=sys.stderr, flush=True)
     bare = [run["cpu_us"] for run in runs["bare"]]
     sdk_overhead = [run["cpu_us"] - base for run, base in zip(runs["xray_sdk"], bare, strict=True)]
@@ -176,16 +158,12 @@ def request_table(rounds: int, requests: int, warmup: int, pure: str | None) -> 
         cpu = [run["cpu_us"] for run in runs[name]]
         overhead = [value - base for value, base in zip(cpu, bare, strict=True)]
         ratio = [value / sdk for value, sdk in zip(overhead, sdk_overhead, strict=True) if sdk > 0]
-        entities = ENTITIES[_scenario(name)]
+        entities = ENTITIES[name]
         same = otlp_overhead.get(entities, [0.0] * len(overhead))
         to_otlp = [value / base for value, base in zip(overhead, same, strict=True) if base > 0]
         last = runs[name][-1]
-        # The row's build is checked too: the pure-Python row must not import the
-        # installed (compiled) package.
-        build = "pure Python" if name == PURE_ROW else describe()
         ok = all(
             run["ok"] == run["total_requests"]
-            and run["build"] == build
             and not run["problems"]
             and round(run["entities"], 2) == entities
             for run in runs[name]
@@ -306,16 +284,10 @@ def main(argv: list[str] | None = None) -> int:
     assert set(ORDER) == set(SCENARIOS) == set(ENTITIES)
     print(
         f"# xraysink benchmarks — {platform.python_implementation()} "
-        f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs; "
-        f"xraysink's hot path: {describe()}"
+        f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs"
     )
     print()
-    with tempfile.TemporaryDirectory() as directory:
-        pure = None
-        if compiled_modules():
-            copy_sources(directory)
-            pure = directory
-        print("\n".join(request_table(rounds, requests, warmup, pure)))
+    print("\n".join(request_table(rounds, requests, warmup)))
     print()
     print("\n".join(export_table(args.quick)))
     print()

@@ -29,9 +29,9 @@ from benchmarks.documents import sdk_child_fields
 from benchmarks.sinks import UdpSink
 from benchmarks.spans import replay, request_spans, typical_server_span
 from xraysink import XRaySpanProcessor
-from xraysink.assemble import nest
-from xraysink.emitter import UDPDaemonEmitter
-from xraysink.serialize import encode_documents
+from xraysink.emitters.udp import UDPDaemonEmitter
+from xraysink.export.assemble import nest
+from xraysink.export.serialize import encode_documents
 from xraysink.translate import translate_span
 from xraysink.translate.span import translate_fields
 from xraysink.translate.spandata import read_span

@@ -21,9 +21,7 @@ difference per request gives its instructions per request, every thread of the
 process counted (the OTLP exporter's too). Overhead ratios from these counts do not
 move with the machine's load, unlike the CPU times of ``python -m benchmarks``;
 they do not count what costs time without instructions (cache misses, the kernel's
-side of a send). When xraysink's hot path is compiled (``xraysink.build``), the
-OpenTelemetry-first scenario is counted once more on a pure-Python copy of the
-package, for the compiled build's gain in the same run. About 10 more minutes.
+side of a send). About 10 more minutes.
 """
 
 from __future__ import annotations
@@ -34,10 +32,7 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable
-
-from benchmarks.pure import PURE_SCENARIO, copy_sources, pure_env
 
 #: Scenarios whose requests are counted with ``--scenarios``: the baselines and every
 #: scenario that makes the X-Ray SDK path's trace (1 segment + 3 subsegments).
@@ -70,8 +65,8 @@ def _workloads() -> dict[str, Callable[[], object]]:
     from benchmarks.export_path import export_trace, sdk_trace
     from benchmarks.spans import replay, request_spans, typical_server_span
     from xraysink import XRaySpanProcessor
-    from xraysink.emitter import UDPDaemonEmitter
-    from xraysink.serialize import encode_documents
+    from xraysink.emitters.udp import UDPDaemonEmitter
+    from xraysink.export.serialize import encode_documents
     from xraysink.translate import translate_span
 
     server = typical_server_span()
@@ -104,15 +99,9 @@ def _count(workload: str, iterations: int) -> int:
     )
 
 
-def _callgrind(arguments: list[str], pure: str | None = None) -> int:
-    """Instructions of ``python ARGUMENTS`` under callgrind, every thread counted.
-
-    ``pure``: a directory holding a pure-Python copy of xraysink
-    (``benchmarks.pure.copy_sources``), which the run imports instead of the installed one.
-    """
+def _callgrind(arguments: list[str]) -> int:
+    """Instructions of ``python ARGUMENTS`` under callgrind, every thread counted."""
     env = {**os.environ, "PYTHONHASHSEED": "0"}
-    if pure is not None:
-        env = pure_env(env)
     done = subprocess.run(
         [
             "valgrind",
@@ -124,7 +113,6 @@ def _callgrind(arguments: list[str], pure: str | None = None) -> int:
         capture_output=True,
         text=True,
         env=env,
-        cwd=pure,
         check=True,
     )
     found = re.search(r"Collected : (\d+)", done.stderr)
@@ -157,7 +145,7 @@ def table(iterations: int) -> list[str]:
     return lines
 
 
-def _scenario_requests(name: str, requests: int, pure: str | None = None) -> int:
+def _scenario_requests(name: str, requests: int) -> int:
     from benchmarks.sinks import OtlpSink, UdpSink
 
     udp, otlp = UdpSink(), OtlpSink()
@@ -172,16 +160,15 @@ def _scenario_requests(name: str, requests: int, pure: str | None = None) -> int
                 f"--daemon-port={udp.port}",
                 f"--otlp-port={otlp.port}",
             ],
-            pure,
         )
     finally:
         udp.stop()
         otlp.stop()
 
 
-def _per_request(name: str, pure: str | None = None) -> float:
-    more = _scenario_requests(name, 3 * SCENARIO_REQUESTS, pure)
-    return (more - _scenario_requests(name, SCENARIO_REQUESTS, pure)) / (2 * SCENARIO_REQUESTS)
+def _per_request(name: str) -> float:
+    more = _scenario_requests(name, 3 * SCENARIO_REQUESTS)
+    return (more - _scenario_requests(name, SCENARIO_REQUESTS)) / (2 * SCENARIO_REQUESTS)
 
 
 def scenario_table() -> list[str]:
@@ -189,12 +176,6 @@ def scenario_table() -> list[str]:
     if shutil.which("valgrind") is None:
         return ["(valgrind not installed: instruction counts skipped)"]
     per_request = {name: _per_request(name) for name in COUNTED_SCENARIOS}
-    from xraysink.build import compiled_modules
-
-    if compiled_modules():
-        with tempfile.TemporaryDirectory() as pure:
-            copy_sources(pure)
-            per_request[f"{PURE_SCENARIO}, pure Python"] = _per_request(PURE_SCENARIO, pure)
     bare = per_request["bare"]
     sdk = per_request["xray_sdk"] - bare
     otlp = per_request["otlp_lean"] - bare

@@ -22,7 +22,6 @@ from typing import Any
 
 from benchmarks.app import ChildFactory, build_app, drive
 from benchmarks.documents import sdk_child_fields
-from xraysink.build import describe
 
 SERVICE = "orders"
 LOG_GROUP = "/ecs/orders"
@@ -317,7 +316,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "cpu_us": cpu / args.requests * 1e6,
         "wall_us": wall / args.requests * 1e6,
         # After the measurement: it imports the hot path, which some scenarios never use.
-        "build": describe(),
     }
 
 

@@ -17,7 +17,7 @@ from opentelemetry.trace import SpanKind, Tracer
 from opentelemetry.util.types import AttributeValue
 
 from benchmarks.app import CHILDREN
-from xraysink.ids import XRayIdGenerator
+from xraysink.propagation.ids import XRayIdGenerator
 
 SERVER_ATTRIBUTES: dict[str, AttributeValue] = {
     "http.request.method": "GET",
