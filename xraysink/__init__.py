@@ -1,33 +1,60 @@
-"""AWS X-Ray for asyncio Python, with OpenTelemetry as the tracing engine.
+"""AWS X-Ray for Python, with OpenTelemetry as the tracing engine.
 
 ``configure()`` wires an OpenTelemetry ``TracerProvider`` whose
-``XRaySpanProcessor`` sends every span to the X-Ray daemon. The 1.6.2 call sites
-(``xraysink.asgi.middleware.xray_middleware``, ``xraysink.tasks.xray_task_async``,
-``xraysink.context.AsyncContext``, ``xraysink.config.set_xray_log_group``) work
-unchanged on top of it.
+``XRaySpanProcessor`` sends every span to AWS X-Ray. The names below are the
+public API, with the 1.6.2 call sites (``xraysink.asgi.middleware.xray_middleware``,
+``xraysink.tasks.xray_task_async``, ``xraysink.context.AsyncContext``,
+``xraysink.config.set_xray_log_group``, ``xraysink.util.has_current_trace``),
+``xraysink.logs`` and ``xraysink.receiver``. Every other module is internal and may
+change in any release.
 """
 
-from __future__ import annotations
+import importlib as _importlib
+import typing as _typing
 
-from typing import TYPE_CHECKING, Any
+from xraysink._version import __version__
 
-__version__: str = "2.0.0a1"
+__all__ = [
+    "DatagramEmitter",
+    "UDPDaemonEmitter",
+    "XRayIdGenerator",
+    "XRayPropagator",
+    "XRaySampler",
+    "XRaySpanProcessor",
+    "__version__",
+    "configure",
+]
 
-__all__ = ["XRaySpanProcessor", "__version__", "configure"]
+if _typing.TYPE_CHECKING:
+    from xraysink.emitters.base import DatagramEmitter
+    from xraysink.emitters.udp import UDPDaemonEmitter
+    from xraysink.export.processor import XRaySpanProcessor
+    from xraysink.pipeline import configure
+    from xraysink.propagation.ids import XRayIdGenerator
+    from xraysink.propagation.propagator import XRayPropagator
+    from xraysink.sampling.sampler import XRaySampler
 
-if TYPE_CHECKING:
-    from xraysink.processor import XRaySpanProcessor
-    from xraysink.provider import configure
+# Imported on first use, so that `import xraysink` (and the 1.6.2 modules reading
+# __version__) costs no OpenTelemetry SDK import.
+_HOMES = {
+    "DatagramEmitter": "xraysink.emitters.base",
+    "UDPDaemonEmitter": "xraysink.emitters.udp",
+    "XRayIdGenerator": "xraysink.propagation.ids",
+    "XRayPropagator": "xraysink.propagation.propagator",
+    "XRaySampler": "xraysink.sampling.sampler",
+    "XRaySpanProcessor": "xraysink.export.processor",
+    "configure": "xraysink.pipeline",
+}
 
 
-def __getattr__(name: str) -> Any:
-    # Lazy, so that `xraysink.__version__` (read by the compat modules) costs no import.
-    if name == "XRaySpanProcessor":
-        from xraysink.processor import XRaySpanProcessor
+def __getattr__(name: str) -> _typing.Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'xraysink' has no attribute {name!r}")
+    value = getattr(_importlib.import_module(home), name)
+    globals()[name] = value
+    return value
 
-        return XRaySpanProcessor
-    if name == "configure":
-        from xraysink.provider import configure
 
-        return configure
-    raise AttributeError(f"module 'xraysink' has no attribute {name!r}")
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

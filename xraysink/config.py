@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from xraysink import provider
+from xraysink import pipeline
 
 
 def set_xray_log_group(log_group: str) -> None:
@@ -18,4 +18,4 @@ def set_xray_log_group(log_group: str) -> None:
         raise TypeError(f"log_group must be a str, not {type(log_group).__name__}")
     if not log_group:
         raise ValueError("log_group must not be empty")
-    provider.set_log_group(log_group)
+    pipeline.set_log_group(log_group)

@@ -2,7 +2,7 @@
 
 ``xray_recorder.configure(context=AsyncContext(), ...)`` makes the recorder drive
 OpenTelemetry tracing (naming, sampling, emitter) and bridges the recorder API
-onto OpenTelemetry spans (:class:`xraysink.bridge.RecorderBridge`): entities live
+onto OpenTelemetry spans (:class:`xraysink.xray_sdk.bridge.RecorderBridge`): entities live
 in the OpenTelemetry context, a ``contextvars.ContextVar``, so the context needs no
 event loop at construction (1.6.2 bound the loop found at import time and
 recorded nothing under uvicorn) and follows ``await``, tasks,
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from xraysink import provider
-from xraysink.bridge import RecorderBridge
+from xraysink import pipeline
+from xraysink.xray_sdk.bridge import RecorderBridge, connect
 
 
 class AsyncContext(RecorderBridge):
@@ -23,11 +23,12 @@ class AsyncContext(RecorderBridge):
 
     ``use_task_factory`` and ``loop`` are accepted for compatibility and ignored:
     context variables follow tasks without a task factory. Creating an instance
-    hands tracing to the recorder's settings (``xraysink.provider.use_recorder``);
+    hands tracing to the recorder's settings (``xraysink.pipeline.use_recorder``);
     the recorder's sampling decides new segments.
     """
 
     def __init__(self, *args: Any, use_task_factory: bool = True, **kwargs: Any) -> None:
         kwargs.pop("loop", None)
         super().__init__(*args, **kwargs)
-        provider.use_recorder()
+        pipeline.use_recorder()
+        connect(pipeline.local_root_id)

@@ -4,7 +4,7 @@ Every record made while an OpenTelemetry span is current gets two attributes:
 
 - ``traceId``: the X-Ray trace id, ``1-xxxxxxxx-xxxxxxxxxxxxxxxxxxxxxxxx``, the form the
   X-Ray console searches the segment's log groups for (``set_xray_log_group`` /
-  ``configure(log_group=...)``). ``traceId`` is the name issue 3 asks for and the
+  ``configure(log_group=...)``). ``traceId`` is the
   field name of the OTLP/JSON log record.
 - ``spanId``: the current entity id (16 lowercase hex), i.e. the ``id`` of the segment
   or subsegment the line was logged in; its OTLP/JSON field name, paired with
@@ -32,7 +32,7 @@ from typing import Any
 from opentelemetry import trace
 from opentelemetry.trace import SpanContext
 
-from xraysink.trace_header import format_trace_id
+from xraysink.propagation.header import format_trace_id
 
 TRACE_ID_ATTRIBUTE = "traceId"
 SPAN_ID_ATTRIBUTE = "spanId"

@@ -17,7 +17,8 @@ import wrapt
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from xraysink import __version__, provider
+from xraysink import pipeline
+from xraysink._version import __version__
 from xraysink.translate.shape import NAME_ATTRIBUTE
 from xraysink.util import has_current_trace
 
@@ -78,7 +79,7 @@ async def _run_in_segment(coro: Awaitable[T], url: str) -> T:
         "network.peer.address": "127.0.0.1",
         "user_agent.original": f"BackgroundTask xraysink/{__version__}",
     }
-    name = provider.recorder_segment_name()
+    name = pipeline.recorder_segment_name()
     if name:
         attributes[NAME_ATTRIBUTE] = name
     with _tracer.start_as_current_span(

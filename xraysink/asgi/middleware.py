@@ -6,7 +6,7 @@ aiohttp: ``web.Application(middlewares=[xray_middleware])``.
 The segment is an OpenTelemetry SERVER span. When the request already has one
 (FastAPI's own telemetry or the OpenTelemetry ASGI instrumentation, which run
 outside user middleware), that span is adopted and given the middleware's fields
-instead of opening a second segment (SPEC §4.8). Field sources: X-Ray SDK
+instead of opening a second segment. Field sources: X-Ray SDK
 middlewares (segment name, ``X-Forwarded-For``, response header) and the OTel HTTP
 semantic conventions (attribute keys).
 """
@@ -21,14 +21,15 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
-from xraysink import __version__, provider
-from xraysink.propagator import start_span_with_header
-from xraysink.trace_header import (
+from xraysink import pipeline
+from xraysink._version import __version__
+from xraysink.propagation.header import (
     HEADER_NAME,
     TraceHeader,
     format_response_header,
     parse_trace_header,
 )
+from xraysink.propagation.propagator import start_span_with_header
 from xraysink.translate.shape import NAME_ATTRIBUTE
 
 _tracer = trace.get_tracer("xraysink", __version__)
@@ -73,7 +74,7 @@ def _request_attributes(
         "url.path": path,
         "server.address": host,
     }
-    name = provider.recorder_segment_name(host)
+    name = pipeline.recorder_segment_name(host)
     if name:
         attributes[NAME_ATTRIBUTE] = name
     if user_agent:
@@ -170,7 +171,7 @@ async def _starlette(request: Any, call_next: Callable[[Any], Awaitable[Any]]) -
     scope = request.scope
     path = scope.get("path", "")
     try:
-        provider.ensure_configured()
+        pipeline.ensure_configured()
         headers = _request_headers(scope)
         trace_header = headers.get(_TRACE_HEADER_KEY)
         header = parse_trace_header(trace_header.decode("latin-1") if trace_header else None)
@@ -263,7 +264,7 @@ async def _aiohttp(request: Any, handler: Callable[[Any], Awaitable[Any]]) -> An
     from aiohttp.web import HTTPException
 
     try:
-        provider.ensure_configured()
+        pipeline.ensure_configured()
         headers = request.headers
         header = parse_trace_header(headers.get(HEADER_NAME))
         attributes = _request_attributes(

@@ -10,12 +10,12 @@ from xraysink.receiver.protocol import DatagramError, parse_datagram
 from xraysink.receiver.record import Received
 from xraysink.receiver.report import render_batch, render_problems
 from xraysink.receiver.server import Receiver
-from xraysink.receiver.tree import Entity, Trace, build_traces, entities_per_trace, render_trace
+from xraysink.receiver.tree import Node, Trace, build_traces, entities_per_trace, render_trace
 from xraysink.receiver.validate import validate_document
 
 __all__ = [
     "DatagramError",
-    "Entity",
+    "Node",
     "Received",
     "Receiver",
     "Trace",

@@ -20,11 +20,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-HEADER = b'{"format":"json","version":1}'
-"""The header every X-Ray SDK sends, without its trailing newline."""
+from xraysink.emitters.protocol import MAX_DATAGRAM_BYTES, PROTOCOL_HEADER
 
-MAX_DATAGRAM_BYTES = 65_507
-"""Largest UDP payload over IPv4 (65,535 - 8 UDP - 20 IP header bytes)."""
+HEADER = PROTOCOL_HEADER.rstrip(b"\n")
+"""The header every X-Ray SDK sends, without its trailing newline."""
 
 TOO_LARGE = "datagram too large"
 MISSING_HEADER = "missing header"

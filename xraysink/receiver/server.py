@@ -2,7 +2,7 @@
 
 The socket is drained by its own thread, with a large kernel receive buffer: a burst of
 datagrams sent from a busy Python process overflows the kernel buffer if reading them has
-to wait for that process's other work (SPEC §7).
+to wait for that process's other work.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ _INDENT = "  "
 
 
 @dataclass(eq=False)
-class Entity:
+class Node:
     """One segment or subsegment as received.
 
     ``doc`` is the entity's own JSON object (its ``subsegments`` included, as received);
@@ -39,9 +39,9 @@ class Entity:
     id: str | None
     parent_id: str | None
     is_segment: bool
-    embedded_in: Entity | None = field(repr=False)
+    embedded_in: Node | None = field(repr=False)
     arrival: int
-    children: list[Entity] = field(default_factory=list, repr=False)
+    children: list[Node] = field(default_factory=list, repr=False)
     copies: int = 1
     orphan_reason: str = ""
 
@@ -74,16 +74,16 @@ class Trace:
     """
 
     trace_id: str
-    entities: list[Entity] = field(default_factory=list)
-    roots: list[Entity] = field(default_factory=list)
-    orphans: list[Entity] = field(default_factory=list)
+    entities: list[Node] = field(default_factory=list)
+    roots: list[Node] = field(default_factory=list)
+    orphans: list[Node] = field(default_factory=list)
 
     @property
     def entity_count(self) -> int:
         """Segments plus subsegments (embedded or independent) received for this trace."""
         return len(self.entities)
 
-    def named(self, name: str) -> list[Entity]:
+    def named(self, name: str) -> list[Node]:
         """Every received entity called ``name``, in arrival order."""
         return [entity for entity in self.entities if entity.name == name]
 
@@ -94,11 +94,11 @@ def _seconds(value: Any) -> float | None:
     return None
 
 
-def _flatten(doc: Mapping[str, Any], arrival: int) -> list[Entity]:
+def _flatten(doc: Mapping[str, Any], arrival: int) -> list[Node]:
     trace_id = doc.get("trace_id")
     trace_key = trace_id if isinstance(trace_id, str) else NO_TRACE_ID
     found = [
-        Entity(
+        Node(
             doc=doc,
             trace_id=trace_key,
             id=_string(doc.get("id")),
@@ -114,7 +114,7 @@ def _flatten(doc: Mapping[str, Any], arrival: int) -> list[Entity]:
         if not isinstance(children, list):
             continue
         found.extend(
-            Entity(
+            Node(
                 doc=child,
                 trace_id=trace_key,
                 id=_string(child.get("id")),
@@ -136,30 +136,30 @@ def _string(value: Any) -> str | None:
 _Key = tuple[str, object]
 
 
-def _key(entity: Entity) -> _Key:
+def _key(entity: Node) -> _Key:
     # Entities without an id cannot be repeats of one another: each is keyed by itself.
     return ("id", entity.id) if entity.id is not None else ("object", id(entity))
 
 
-def _parent_key(entity: Entity) -> _Key | None:
+def _parent_key(entity: Node) -> _Key | None:
     if entity.embedded_in is not None:
         return _key(entity.embedded_in)
     return ("id", entity.parent_id) if entity.parent_id is not None else None
 
 
-def _sort_key(entity: Entity) -> tuple[float, int]:
+def _sort_key(entity: Node) -> tuple[float, int]:
     start = entity.start_time
     return (math.inf if start is None else start, entity.arrival)
 
 
 def _link(trace: Trace) -> None:
-    drawn: dict[_Key, Entity] = {}
+    drawn: dict[_Key, Node] = {}
     for entity in trace.entities:
         key = _key(entity)
         previous = drawn.pop(key, None)
         entity.copies = previous.copies + 1 if previous else 1
         drawn[key] = entity
-    attached_to: dict[int, Entity] = {}
+    attached_to: dict[int, Node] = {}
     for entity in drawn.values():
         parent_key = _parent_key(entity)
         parent = drawn.get(parent_key) if parent_key else None
@@ -181,9 +181,9 @@ def _link(trace: Trace) -> None:
     trace.orphans.sort(key=_sort_key)
 
 
-def _is_above(entity: Entity, parent: Entity, attached_to: Mapping[int, Entity]) -> bool:
+def _is_above(entity: Node, parent: Node, attached_to: Mapping[int, Node]) -> bool:
     """True when ``entity`` is already an ancestor of ``parent``: linking would loop."""
-    current: Entity | None = parent
+    current: Node | None = parent
     while current is not None:
         if current is entity:
             return True
@@ -214,7 +214,7 @@ def entities_per_trace(documents: Iterable[Mapping[str, Any]]) -> dict[str, int]
     return {trace_id: trace.entity_count for trace_id, trace in build_traces(documents).items()}
 
 
-def describe(entity: Entity) -> str:
+def describe(entity: Node) -> str:
     """One line for ``entity``: name, duration in ms, HTTP method, URL and status,
     ``error``/``fault``/``throttle`` flags, annotations, then markers for an in-progress,
     repeated or orphaned entity."""

@@ -1,6 +1,6 @@
 """Check a segment document against what X-Ray accepts (X-Ray segment document spec).
 
-The rules are those of SPEC §6, taken from the X-Ray segment document spec: name
+The rules are taken from the X-Ray segment document spec: name
 characters and length, id formats, times, annotations, namespace, document size, and
 no NaN/Infinity anywhere. A document is a segment, or an independent subsegment when its
 ``type`` is ``"subsegment"``; subsegments embedded in ``subsegments`` are checked too.
@@ -45,7 +45,7 @@ def validate_document(doc: Mapping[str, Any]) -> list[str]:
     ``"type": "subsegment"``), embedded ``subsegments`` included. Each reason is
     ``"<path>: <message>"``, where the path names the offending field from the document
     root, e.g. ``"subsegments[2].name: ..."`` or ``"document: ..."`` for the whole.
-    Rules: X-Ray segment document spec (SPEC §6).
+    Rules: X-Ray segment document spec.
     """
     if not isinstance(doc, Mapping):
         return [f"document: must be a JSON object, got {_json_type(doc)}"]

@@ -1,4 +1,4 @@
-"""OpenTelemetry spans to X-Ray segment documents (SPEC §5).
+"""OpenTelemetry spans to X-Ray segment documents.
 
 ``translate_span`` is the entry point; the sibling modules each build one block of
 the document, following the OpenTelemetry collector's awsxrayexporter translator.

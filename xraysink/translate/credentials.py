@@ -7,7 +7,7 @@ Such an attribute is dropped from metadata and annotations, whatever
 ``indexed_attributes``, ``index_all_attributes`` or ``aws.xray.annotations`` say,
 when its header name (lowercased, ``-`` as ``_``) is one of ``CREDENTIAL_HEADERS``
 or contains one of ``CREDENTIAL_MARKERS``. The rule errs on the side of dropping:
-a header named like a secret is never worth a leak (issue 4 §5).
+a header named like a secret is never worth a leak.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""One finished OTel span -> its X-Ray entities (the translation of SPEC §5).
+"""One finished OTel span -> its X-Ray entities (the collector's awsxrayexporter translation).
 
 Follows the collector's awsxrayexporter segment.go (MakeSegmentsFromSpan,
 MakeSegment): ids, times, segment or subsegment, the name chain, namespace, and the
@@ -28,6 +28,8 @@ from urllib.parse import urlsplit
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import Link, SpanKind, StatusCode
 
+from xraysink._types import SPAN_ID, TRACE_ID, Entity, SpanFields
+from xraysink.propagation.header import format_id, format_trace_id
 from xraysink.translate.attributes import annotations_and_metadata, metadata_only
 from xraysink.translate.aws import SPAN_FIELDS, span_aws
 from xraysink.translate.cause import make_cause, make_flags, new_id
@@ -54,10 +56,8 @@ from xraysink.translate.shape import (
     leftovers,
     shape_of,
 )
-from xraysink.translate.spandata import SpanFields, read_span
+from xraysink.translate.spandata import read_span
 from xraysink.translate.sql import db_host, make_sql
-
-Entity = dict[str, Any]
 
 _NAMESPACES = frozenset({"aws", "remote", "local"})
 _FALLBACK_NAME = "span"
@@ -76,30 +76,6 @@ _LOCAL_ROOT = "LOCAL_ROOT"
 _NOT_ON_SERVICE_SEGMENT = frozenset(
     {REMOTE_SERVICE, "aws.remote.operation", "remoteTarget", "K8s.RemoteNamespace"}
 )
-
-_MASK_64 = (1 << 64) - 1
-_MASK_128 = (1 << 128) - 1
-
-
-def _hex16(number: int) -> str:
-    """16 lowercase hex digits (X-Ray segment and parent ids)."""
-    return "%016x" % (number & _MASK_64)
-
-
-# Spans of one trace end together: remembering the last conversion saves most of them.
-_last_trace_id: tuple[int, str] = (-1, "")
-
-
-def xray_trace_id(trace_id: int) -> str:
-    """Return ``1-<8 hex>-<24 hex>`` for a 128-bit OTel trace id (X-Ray trace id format)."""
-    global _last_trace_id
-    last = _last_trace_id
-    if last[0] == trace_id:
-        return last[1]
-    digits = (trace_id & _MASK_128).to_bytes(16, "big").hex()
-    text = "1-" + digits[:8] + "-" + digits[8:]
-    _last_trace_id = (trace_id, text)
-    return text
 
 
 def _pick(value: Any) -> str:
@@ -207,8 +183,8 @@ def _links(links: Sequence[Link]) -> list[dict[str, Any]]:
     for link in links:
         context = link.context
         entry: dict[str, Any] = {
-            "trace_id": xray_trace_id(context.trace_id),
-            "id": _hex16(context.span_id),
+            "trace_id": format_trace_id(context.trace_id),
+            "id": format_id(context.span_id),
         }
         attributes = link.attributes
         if attributes:
@@ -226,18 +202,16 @@ def _base(
     fields: SpanFields, name: str, span_id: str, parent_id: str | None, segment: bool
 ) -> Entity:
     """The fields every entity has: name, ids, times; ``parent_id`` and ``type`` when due."""
-    context, start, end = fields[1], fields[4], fields[5]
+    context, start, end = fields.context, fields.start_time, fields.end_time
     if start is None:
         start = end if end is not None else time_ns()
     if end is None or end < start:
         end = start
-    # SpanContext is a tuple: (trace_id, span_id, ...); indexing skips a property call.
-    trace_id = context[0] if context is not None else 0
-    last = _last_trace_id
+    trace_id = context[TRACE_ID] if context is not None else 0
     entity: Entity = {
         "name": name,
         "id": span_id,
-        "trace_id": last[1] if last[0] == trace_id else xray_trace_id(trace_id),
+        "trace_id": format_trace_id(trace_id),
         "start_time": start / 1e9,
         "end_time": end / 1e9,
     }
@@ -255,11 +229,11 @@ def _plain_subsegment(
     annotations can concern: no watched attribute key, no events, no links, no
     error status, nothing indexed. Most child spans are such; the document is the
     same, without the questions whose answer is known to be no."""
-    entity = _base(fields, entity_name(fields[0]) or _FALLBACK_NAME, span_id, parent_id, False)
+    entity = _base(fields, entity_name(fields.name) or _FALLBACK_NAME, span_id, parent_id, False)
     metadata = metadata_only(attributes, leftovers(shape, ALWAYS), None)
     if metadata is not None:
         entity["metadata"] = metadata
-    if fields[3] is _CLIENT:
+    if fields.kind is _CLIENT:
         entity["namespace"] = "remote"
     return entity
 
@@ -272,6 +246,7 @@ def _entity(
     index_all: bool,
     span_id: str,
     parent_id: str | None,
+    *,
     segment: bool,
     local_root: bool,
 ) -> Entity:
@@ -282,7 +257,8 @@ def _entity(
     Application Signals local root, whose INTERNAL span is named after
     ``aws.local.service``.
     """
-    span_name, _, _, kind, _, _, status, resource, _, events, links = fields
+    span_name, kind, status, resource = fields.name, fields.kind, fields.status, fields.resource
+    events, links = fields.events, fields.links
     present = shape.present
     entity = _base(fields, "", span_id, parent_id, segment)
 
@@ -435,7 +411,7 @@ def translate_span(
     nanoseconds; an end before the start is clamped to it), ``parent_id`` when the
     span has a parent, and ``"type": "subsegment"`` unless it is a segment (SERVER
     kind, no parent, or an Application Signals local root). The other fields follow
-    SPEC §5 and the collector's awsxrayexporter (segment.go and siblings).
+    the collector's awsxrayexporter (segment.go and siblings).
 
     ``indexed_attributes``: attribute keys that become annotations;
     ``index_all_attributes``: every attribute does. Nested values from the Resource
@@ -453,13 +429,12 @@ def translate_fields(
     """``translate_span`` of a span already read with
     :func:`xraysink.translate.spandata.read_span` (the span processor reads it once
     for its own bookkeeping too)."""
-    context = fields[1]
-    parent = fields[2]
-    kind = fields[3]
-    attributes = fields[8]
-    # SpanContext is a tuple: (trace_id, span_id, ...); indexing skips a property call.
-    span_id = "%016x" % (context[1] & _MASK_64) if context is not None else "0" * 16
-    parent_id = "%016x" % (parent[1] & _MASK_64) if parent is not None and parent[1] else None
+    context = fields.context
+    parent = fields.parent
+    kind = fields.kind
+    attributes = fields.attributes
+    span_id = format_id(context[SPAN_ID]) if context is not None else "0" * 16
+    parent_id = format_id(parent[SPAN_ID]) if parent is not None and parent[SPAN_ID] else None
     shape = shape_of(attributes)
     if _SPAN_KIND not in attributes or attributes[_SPAN_KIND] != _LOCAL_ROOT:
         segment = kind is _SERVER or parent_id is None
@@ -469,9 +444,9 @@ def translate_fields(
             and not shape.present
             and not indexed_attributes
             and not index_all_attributes
-            and not fields[9]
-            and not fields[10]
-            and (fields[6] is None or fields[6].status_code is not _ERROR)
+            and not fields.events
+            and not fields.links
+            and (fields.status is None or fields.status.status_code is not _ERROR)
         ):
             return [_plain_subsegment(fields, attributes, shape, span_id, parent_id)]
         return [
@@ -483,8 +458,8 @@ def translate_fields(
                 index_all_attributes,
                 span_id,
                 parent_id,
-                segment,
-                False,
+                segment=segment,
+                local_root=False,
             )
         ]
     if kind is _SERVER or kind is _INTERNAL:
@@ -496,8 +471,8 @@ def translate_fields(
             index_all_attributes,
             span_id,
             parent_id,
-            True,
-            True,
+            segment=True,
+            local_root=True,
         )
         entity.pop("namespace", None)
         return [entity]
@@ -510,8 +485,8 @@ def translate_fields(
         index_all_attributes,
         span_id,
         service_id,
-        False,
-        True,
+        segment=False,
+        local_root=True,
     )
     dependency.setdefault("namespace", "remote")
     if kind is _CONSUMER:
@@ -527,8 +502,8 @@ def translate_fields(
         index_all_attributes,
         service_id,
         parent_id,
-        True,
-        True,
+        segment=True,
+        local_root=True,
     )
     _service_segment(service, attributes, kind)
     return [dependency, service]

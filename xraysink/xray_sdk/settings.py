@@ -4,8 +4,9 @@ A user who only calls ``xray_recorder.configure(context=AsyncContext(), ...)``
 keeps the recorder's rules: segment names from its ``service`` or dynamic naming,
 sampling from its ``sampling`` flag and sampler, documents through its emitter,
 and ``AWS_XRAY_SDK_ENABLED`` / ``global_sdk_config`` turning emission off.
-Importing this module imports ``aws_xray_sdk.core`` (SPEC §7: 0.3-0.4 s), which
-the 1.6.2 call sites did anyway; the OpenTelemetry-first path never imports it.
+Importing this module imports ``aws_xray_sdk.core`` (0.3-0.4 s: it builds the
+global recorder and a botocore client), which the 1.6.2 call sites did anyway; the
+OpenTelemetry-first path never imports it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from opentelemetry.trace import Link, SpanKind
 from opentelemetry.trace.span import TraceState
 from opentelemetry.util.types import Attributes
 
-from xraysink.emitter import DatagramEmitter, Document, UDPDaemonEmitter
+from xraysink.emitters.base import DatagramEmitter, Document
+from xraysink.emitters.udp import UDPDaemonEmitter
 from xraysink.translate.shape import NAME_ATTRIBUTE
 
 
@@ -48,7 +50,7 @@ class RecorderEmitter(DatagramEmitter):
     it looks the daemon host up on every send and logs every failure itself. Its
     address (``ip``/``port``, which ``AWS_XRAY_DAEMON_ADDRESS`` and
     ``xray_recorder.configure(daemon_address=...)`` set) is sent to through a
-    :class:`~xraysink.emitter.UDPDaemonEmitter` instead, so failures reach the span
+    :class:`~xraysink.emitters.udp.UDPDaemonEmitter` instead, so failures reach the span
     processor's stats and are logged once. A host name seen first at send time is
     looked up in the background (``DaemonUnresolved`` until then). Any other emitter
     set on the recorder gets ``send_entity`` calls.
@@ -82,7 +84,7 @@ class RecorderEmitter(DatagramEmitter):
 class RecorderSampler(Sampler):
     """Root sampling decision by the recorder (X-Ray SDK
     ``calculate_sampling_decision`` without the header part, which
-    :class:`xraysink.sampler.XRaySampler` handles): ``sampling=False`` samples
+    :class:`xraysink.sampling.sampler.XRaySampler` handles): ``sampling=False`` samples
     everything, otherwise the recorder's sampler (local or centralized rules)
     decides on host, method, path and service. A disabled SDK samples nothing."""
 

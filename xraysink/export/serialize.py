@@ -9,13 +9,10 @@ still arrives.
 
 from __future__ import annotations
 
-from typing import Any
-
 import orjson
 
-from xraysink.emitter import MAX_DOCUMENT_BYTES
-
-Entity = dict[str, Any]
+from xraysink._types import Entity
+from xraysink.emitters.protocol import MAX_DOCUMENT_BYTES
 
 # Fields dropped in this order from an entity that is too large on its own.
 _EXPENDABLE = ("metadata", "cause", "sql", "aws", "http", "annotations", "links", "user", "service")

@@ -3,17 +3,16 @@
 X-Ray SDK rule (``aws_xray_sdk.ext.util.calculate_sampling_decision``): an incoming
 ``Sampled=1``/``0`` is obeyed; ``Sampled=?`` or no decision leaves it to this service.
 OpenTelemetry's ``ParentBased`` cannot express "undecided", so this sampler reads the
-parsed header that :mod:`xraysink.propagator` leaves in the context.
+parsed header that :mod:`xraysink.propagation.propagator` leaves in the context.
 
 Obeying ``Sampled=1`` from any caller lets anyone on the internet force 100%
-sampling, and its cost (issue 4 §5): ``trust_incoming_sampling=False`` (or
+sampling, and its cost: ``trust_incoming_sampling=False`` (or
 ``XRAYSINK_TRUST_INCOMING_SAMPLING=false`` in the environment) makes an incoming
 decision count as undecided, so the root policy decides every request.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 
 from opentelemetry import trace
@@ -23,31 +22,20 @@ from opentelemetry.trace import Link, SpanKind
 from opentelemetry.trace.span import TraceState
 from opentelemetry.util.types import Attributes
 
-from xraysink.propagator import HEADER_KEY, SPAN_KEY, span_context_of
-from xraysink.trace_header import TraceHeader
+from xraysink import environment
+from xraysink.propagation.header import TraceHeader
+from xraysink.propagation.keys import HEADER_KEY, SPAN_KEY, span_context_of
 
-TRUST_ENV = "XRAYSINK_TRUST_INCOMING_SAMPLING"
-"""Environment variable read when ``trust_incoming_sampling`` is not given."""
+TRUST_ENV = environment.XRAYSINK_TRUST_INCOMING_SAMPLING
 
 _SAMPLE = Decision.RECORD_AND_SAMPLE
 _DROP = Decision.DROP
-_FALSE = frozenset({"false", "0", "no", "off"})
-_TRUE = frozenset({"true", "1", "yes", "on", ""})
 
 
 def trust_from_env() -> bool:
-    """``XRAYSINK_TRUST_INCOMING_SAMPLING`` as a bool: ``false``/``0``/``no``/``off``
-    (any case) -> False; unset, empty, ``true``/``1``/``yes``/``on`` -> True.
-
-    Raises ``ValueError`` naming the variable for any other value: a typo must not
-    silently keep the caller in control of sampling.
-    """
-    raw = os.environ.get(TRUST_ENV, "").strip().lower()
-    if raw in _FALSE:
-        return False
-    if raw in _TRUE:
-        return True
-    raise ValueError(f"{TRUST_ENV} must be true or false, got {os.environ[TRUST_ENV]!r}")
+    """``XRAYSINK_TRUST_INCOMING_SAMPLING`` as a bool (``environment.get_bool``,
+    default True). Raises ``ValueError`` naming the variable for a malformed value."""
+    return environment.get_bool(TRUST_ENV, True)
 
 
 class XRaySampler(Sampler):

@@ -1,13 +1,12 @@
 """What X-Ray SDK code recorded on a span, waiting for the span's document.
 
-The recorder bridge (:mod:`xraysink.bridge`) hands out X-Ray SDK entities
+The recorder bridge (:mod:`xraysink.xray_sdk.bridge`) hands out X-Ray SDK entities
 (``Segment``/``Subsegment``) whose ids are those of OpenTelemetry spans. Whatever
 the SDK API puts on such an entity (``put_annotation``, ``put_metadata``,
 ``put_http_meta``, ``set_user``, ``add_exception``, ``apply_status_code``, the
 ``aws``/``sql`` blocks of the SDK's patchers) is merged into the span's translated
-document by the span processor when the span ends (SPEC §2, issue 3: "reaches the
-document unchanged"). This module imports nothing from ``aws_xray_sdk``: the
-OpenTelemetry-first path never pays for it.
+document by the span processor when the span ends, unchanged. This module imports
+nothing from ``aws_xray_sdk``: the OpenTelemetry-first path never pays for it.
 """
 
 from __future__ import annotations

@@ -3,20 +3,20 @@
 That patch (aws_xray_sdk ``ext/httplib``) injects ``X-Amzn-Trace-Id`` only while a
 subsegment is open, with the *enclosing* subsegment as ``Parent``, and writes it
 into the headers dict it was given, which is the shared default dict of
-``HTTPConnection.request()`` (SPEC §7), so later calls outside any trace carry a
+``HTTPConnection.request()``, so later calls outside any trace carry a
 stale header. Under xraysink every outgoing call made inside a trace carries the
-current Root, Parent and Sampled (issue 3 §2), so this wrapper sits *inside* the
+current Root, Parent and Sampled, so this wrapper sits *inside* the
 SDK's: when it runs, the call's own subsegment is the current span, and it sends
 the global propagator's headers (X-Ray, plus W3C when configured) on a copy.
 """
 
 from __future__ import annotations
 
-import http.client
 from typing import Any
 
-import wrapt
 from opentelemetry import propagate, trace
+
+from xraysink._internals import wrap_send_request
 
 _installed = False
 
@@ -28,8 +28,7 @@ def install() -> None:
     enclosing entity, as with the SDK alone."""
     global _installed
     if not _installed:
-        _installed = True
-        wrapt.wrap_function_wrapper(http.client, "HTTPConnection._send_request", _send_request)
+        _installed = wrap_send_request(_send_request)
 
 
 def _send_request(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:

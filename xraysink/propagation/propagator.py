@@ -1,10 +1,11 @@
 """OpenTelemetry propagator for ``X-Amzn-Trace-Id`` with lenient extraction.
 
 Injection is ``opentelemetry-propagator-aws-xray``'s; extraction uses
-:func:`xraysink.trace_header.parse_trace_header`, which keeps the headers that
-propagator drops (SPEC §7). Whatever was parsed is also stored in the context
-(``HEADER_KEY``) so the sampler can decide ``Sampled=?``/missing and the id
-generator can continue a ``Root`` that came without ``Parent``.
+:func:`xraysink.propagation.header.parse_trace_header`, which keeps the headers that
+propagator drops (a ``Root`` without ``Parent``, ``Sampled=?``, lowercase keys).
+Whatever was parsed is also stored in the context (``HEADER_KEY``) so the sampler
+can decide ``Sampled=?``/missing and the id generator can continue a ``Root`` that
+came without ``Parent``.
 """
 
 from __future__ import annotations
@@ -16,33 +17,9 @@ from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.propagators.aws import AwsXRayPropagator
 from opentelemetry.propagators.textmap import CarrierT, Getter, default_getter
-from opentelemetry.sdk.trace import _Span
-from opentelemetry.trace import INVALID_SPAN_CONTEXT, NonRecordingSpan, SpanContext
 
-from xraysink.trace_header import HEADER_NAME, TraceHeader, parse_trace_header
-
-HEADER_KEY = otel_context.create_key("xraysink-trace-header")
-# The context key of the current span. opentelemetry.trace keeps its name private; the
-# public API reveals it. The hot paths (the sampler for every span, the recorder bridge
-# 4 times per X-Ray SDK subsegment) read the context with it: two calls fewer each.
-SPAN_KEY = next(iter(trace.set_span_in_context(trace.INVALID_SPAN, Context())))
-
-
-def span_context_of(value: object) -> SpanContext:
-    """The ``SpanContext`` of ``value``, a context's ``SPAN_KEY`` entry;
-    ``INVALID_SPAN_CONTEXT`` when it is no ``Span`` (missing, or anything else).
-
-    The SDK's span and the API's non-recording one hold it in ``_context``: reading it
-    skips an ABC ``isinstance`` check and a method call. Other ``Span``
-    implementations go through ``get_span_context()``.
-    """
-    kind = type(value)
-    if kind is _Span or kind is NonRecordingSpan:
-        context: SpanContext = value._context  # type: ignore[attr-defined]
-        return context
-    if isinstance(value, trace.Span):
-        return value.get_span_context()
-    return INVALID_SPAN_CONTEXT
+from xraysink.propagation.header import HEADER_NAME, TraceHeader, parse_trace_header
+from xraysink.propagation.keys import HEADER_KEY, expect_root
 
 
 def context_with_header(header: TraceHeader | None, context: Context | None = None) -> Context:
@@ -102,8 +79,6 @@ class XRayPropagator(AwsXRayPropagator):
             return context if context is not None else Context()
         if header.parent_id is None:
             # For instrumentations that start their span without attaching the
-            # extracted context (aiohttp server): see xraysink.ids.expect_root.
-            from xraysink.ids import expect_root
-
+            # extracted context (aiohttp server): see keys.expect_root.
             expect_root(header.trace_id)
         return context_with_header(header, context)

@@ -2,7 +2,7 @@
 embedded receiver, every trace printed as a tree.
 
 Exits 0 only if every request's trace arrived and every document was valid
-(SPEC §6). Needs the ``examples`` extra (uvicorn, FastAPI, httpx).
+(the X-Ray segment document spec). Needs the ``examples`` extra (uvicorn, FastAPI, httpx).
 """
 
 from __future__ import annotations
@@ -14,20 +14,20 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 from xraysink.receiver.server import Receiver
 from xraysink.receiver.tree import build_traces, render_trace
 
-_EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "fastapi"
+#: The demo app, shipped in the package so that ``xraysink demo`` runs from a wheel.
+DEMO_APP = "xraysink.cli.demo_app:app"
 _READY = re.compile(r"Uvicorn running on (http://127\.0\.0\.1:\d+)")
 _CALLER_PARENT = "53995c3f42cd8ad8"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="xraysink demo", description=__doc__)
-    parser.add_argument("--app-dir", type=Path, default=_EXAMPLE, help="folder of app.py")
+    parser.add_argument("--app", default=DEMO_APP, help="the ASGI app, as module:attribute")
     parser.add_argument(
         "--timeout", type=float, default=30.0, help="seconds to wait for the server"
     )
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     with Receiver() as receiver:
         print(f"receiver listening on {receiver.address}", flush=True)
-        server, base_url = _start_server(args.app_dir, receiver.port, args.timeout)
+        server, base_url = _start_server(args.app, receiver.port, args.timeout)
         try:
             roots = _send_requests(httpx, base_url)
             receiver.wait_for(lambda docs: roots <= {d.get("trace_id") for d in docs}, 10.0)
@@ -50,16 +50,12 @@ def main(argv: list[str] | None = None) -> int:
         return _report(receiver, roots)
 
 
-def _start_server(
-    app_dir: Path, daemon_port: int, timeout: float
-) -> tuple[subprocess.Popen[str], str]:
+def _start_server(app: str, daemon_port: int, timeout: float) -> tuple[subprocess.Popen[str], str]:
     command = [
         sys.executable,
         "-m",
         "uvicorn",
-        "app:app",
-        "--app-dir",
-        str(app_dir),
+        app,
         "--host",
         "127.0.0.1",
         "--port",

@@ -16,8 +16,8 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.instrumentation.propagators import ResponsePropagator, default_setter
 
-from xraysink.propagator import HEADER_KEY
-from xraysink.trace_header import HEADER_NAME, TraceHeader, format_response_header
+from xraysink.propagation.header import HEADER_NAME, TraceHeader, format_response_header
+from xraysink.propagation.keys import HEADER_KEY
 
 
 class XRayResponsePropagator(ResponsePropagator):

@@ -1,7 +1,4 @@
-"""Sending documents to the X-Ray daemon over UDP.
-
-Datagram format (X-Ray daemon protocol): ``{"format":"json","version":1}`` + ``\\n``
-+ one JSON document, at most 65,507 bytes in all (the UDP payload limit).
+"""Sending documents to the X-Ray daemon over UDP (``emitters.protocol``'s format).
 
 Nothing here waits on the network on the send path: the socket is non-blocking, and
 the daemon's host name is resolved at construction (configuration time) or, when
@@ -11,61 +8,32 @@ that fails or is asked for, in a background thread, never in ``send``.
 from __future__ import annotations
 
 import errno
-import os
 import socket
 import threading
 import time
-import weakref
-from typing import Protocol
 
-PROTOCOL_HEADER = b'{"format":"json","version":1}\n'
-MAX_DATAGRAM_BYTES = 65_507
-#: Largest JSON document that fits one datagram behind the protocol header.
-MAX_DOCUMENT_BYTES = MAX_DATAGRAM_BYTES - len(PROTOCOL_HEADER)
+from xraysink import environment
+from xraysink._fork import renew_after_fork
+from xraysink.emitters.base import DaemonUnresolved, DatagramEmitter
+from xraysink.emitters.protocol import PROTOCOL_HEADER
+
 DEFAULT_DAEMON_ADDRESS = "127.0.0.1:2000"
-DAEMON_ADDRESS_ENV = "AWS_XRAY_DAEMON_ADDRESS"
+DAEMON_ADDRESS_ENV = environment.AWS_XRAY_DAEMON_ADDRESS
 #: Seconds between two background attempts to resolve a daemon host name that failed.
 RESOLVE_RETRY_SECONDS = 5.0
 
+#: The errno of a refused ``sendto`` -> the kind of drop the span processor counts.
+SEND_ERRORS = {
+    errno.EMSGSIZE: "datagram_too_large",
+    errno.EAGAIN: "send_buffer_full",
+    errno.ENOBUFS: "send_buffer_full",
+    errno.EBADF: "socket_closed",
+    errno.ENOTSOCK: "socket_closed",
+    errno.ECONNREFUSED: "daemon_unreachable",
+    errno.ENETUNREACH: "daemon_unreachable",
+    errno.EHOSTUNREACH: "daemon_unreachable",
+}
 _MALFORMED = "expected 'host:port' or 'udp:host:port tcp:host:port'"
-
-
-class Entity(Protocol):
-    def serialize(self) -> str: ...
-
-
-class Emitter(Protocol):
-    """What the span processor sends through: aws_xray_sdk's ``UDPEmitter`` fits."""
-
-    def send_entity(self, entity: Entity) -> None: ...
-
-
-class DaemonUnresolved(OSError):
-    """The daemon's host name has no address (yet); the document was not sent."""
-
-
-class DatagramEmitter:
-    """Base of emitters that take the encoded document directly: the span processor
-    calls ``send(document: bytes)`` and skips the ``send_entity`` round trip.
-    ``send`` raises ``OSError`` (or ``DaemonUnresolved``) for a refused datagram."""
-
-    def send(self, document: bytes) -> None:
-        raise NotImplementedError
-
-    def send_entity(self, entity: Entity) -> None:
-        self.send(entity.serialize().encode())
-
-
-class Document:
-    """One serialized document, in the shape ``Emitter.send_entity`` expects."""
-
-    __slots__ = ("_text",)
-
-    def __init__(self, text: str) -> None:
-        self._text = text
-
-    def serialize(self) -> str:
-        return self._text
 
 
 def parse_daemon_address(address: str) -> tuple[str, int]:
@@ -107,7 +75,7 @@ def resolve_daemon_address(address: str | None) -> tuple[str, int]:
     """OpenTelemetry-style precedence: the explicit ``address``, else
     ``AWS_XRAY_DAEMON_ADDRESS``, else ``127.0.0.1:2000``; see ``parse_daemon_address``."""
     return parse_daemon_address(
-        address or os.environ.get(DAEMON_ADDRESS_ENV) or DEFAULT_DAEMON_ADDRESS
+        address or environment.get(DAEMON_ADDRESS_ENV) or DEFAULT_DAEMON_ADDRESS
     )
 
 
@@ -142,7 +110,7 @@ class UDPDaemonEmitter(DatagramEmitter):
             else:
                 self._resolve()
         self._socket = self._open()
-        _live.add(self)
+        renew_after_fork(self)
 
     def send(self, document: bytes) -> None:
         address = self.address
@@ -162,6 +130,9 @@ class UDPDaemonEmitter(DatagramEmitter):
     def close(self) -> None:
         self._closed = True
         self._socket.close()
+
+    def shutdown(self) -> None:
+        self.close()
 
     def _open(self) -> socket.socket:
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -189,14 +160,3 @@ class UDPDaemonEmitter(DatagramEmitter):
         # A lookup thread of the parent does not exist in the child.
         self._resolving = False
         self._next_resolve = 0.0
-
-
-_live: weakref.WeakSet[UDPDaemonEmitter] = weakref.WeakSet()
-
-
-def _reopen_all_in_child() -> None:
-    for emitter in list(_live):
-        emitter._after_fork_in_child()
-
-
-os.register_at_fork(after_in_child=_reopen_all_in_child)

@@ -7,9 +7,7 @@ X-Ray segment document spec: a document may embed its subsegments
 
 from __future__ import annotations
 
-from typing import Any
-
-Entity = dict[str, Any]
+from xraysink._types import Entity
 
 
 def nest(root: list[Entity], children: list[Entity]) -> list[Entity]:

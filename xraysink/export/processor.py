@@ -1,11 +1,11 @@
 """``XRaySpanProcessor``: finished OpenTelemetry spans to X-Ray documents at the daemon.
 
-Data path (SPEC §2): ``on_end`` -> translate -> assemble (children that end before
+Data path: ``on_end`` -> translate -> assemble (children that end before
 their local root wait and are embedded in its document) -> serialize (split at the
 datagram limit) -> emitter. Everything runs synchronously in ``on_end``: a UDP
 ``sendto`` on a non-blocking socket never waits on the network.
 
-Waiting is bounded (issue 4 §4): a local root holds at most ``max_waiting_children``
+Waiting is bounded: a local root holds at most ``max_waiting_children``
 ended descendants' entities, later ones are sent on their own at once; a root open
 longer than ``max_wait_seconds`` stops holding anything: its waiting children are
 sent on their own when the next local root starts (the age check costs one look at
@@ -14,46 +14,41 @@ the oldest open root, no scan and no timer).
 
 from __future__ import annotations
 
-import errno
 import logging
-import os
 import threading
-import weakref
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any
+from typing import NamedTuple
 
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from opentelemetry.trace import SpanKind
 
-from xraysink.assemble import nest
-from xraysink.emitter import DaemonUnresolved, DatagramEmitter, Document, Emitter, UDPDaemonEmitter
-from xraysink.recorded import entities as recorded_entities
-from xraysink.recorded import merge_recorded
-from xraysink.serialize import encode_documents
+from xraysink._fork import renew_after_fork
+from xraysink._internals import start_fields
+from xraysink._types import IS_REMOTE, SPAN_ID, TRACE_FLAGS, Entity, SpanFields
+from xraysink.emitters.base import DaemonUnresolved, DatagramEmitter, Document, Emitter
+from xraysink.emitters.udp import SEND_ERRORS, UDPDaemonEmitter
+from xraysink.export.assemble import nest
+from xraysink.export.serialize import encode_documents
 from xraysink.translate.span import translate_fields
-from xraysink.translate.spandata import SpanFields, read_span
+from xraysink.translate.spandata import read_span
+from xraysink.xray_sdk.merge import entities as recorded_entities
+from xraysink.xray_sdk.merge import merge_recorded
 
 logger = logging.getLogger(__name__)
 
 _SERVER = SpanKind.SERVER
 
-Entity = dict[str, Any]
-# Per open local root: its start time (ns since the epoch), the entities of its
-# descendants that ended already, and the ids of its descendants still open.
-_Trace = tuple[int, list[Entity], set[int]]
 
-_SEND_ERRORS = {
-    errno.EMSGSIZE: "datagram_too_large",
-    errno.EAGAIN: "send_buffer_full",
-    errno.ENOBUFS: "send_buffer_full",
-    errno.EBADF: "socket_closed",
-    errno.ENOTSOCK: "socket_closed",
-    errno.ECONNREFUSED: "daemon_unreachable",
-    errno.ENETUNREACH: "daemon_unreachable",
-    errno.EHOSTUNREACH: "daemon_unreachable",
-}
+class _Held(NamedTuple):
+    """What an open local root holds back for its document."""
+
+    start: int  # the root's start, ns since the epoch
+    ended: list[Entity]  # entities of its descendants that ended already
+    open_ids: set[int]  # span ids of its descendants still open
+
+
 _MESSAGES = {
     "translation": "a span could not be translated and was dropped",
     "serialization": "a document could not be serialized and was dropped",
@@ -72,7 +67,7 @@ class XRaySpanProcessor(SpanProcessor):
 
     ``emitter``: any object with ``send_entity(entity)`` where
     ``entity.serialize() -> str`` (aws_xray_sdk's ``UDPEmitter`` fits); default: a
-    :class:`~xraysink.emitter.UDPDaemonEmitter` for ``AWS_XRAY_DAEMON_ADDRESS`` or
+    :class:`~xraysink.emitters.udp.UDPDaemonEmitter` for ``AWS_XRAY_DAEMON_ADDRESS`` or
     ``127.0.0.1:2000``. ``indexed_attributes``: span attribute keys recorded as X-Ray
     annotations; ``index_all_attributes``: every attribute as an annotation.
     ``max_waiting_children`` (entities) and ``max_wait_seconds`` bound what a local
@@ -107,40 +102,34 @@ class XRaySpanProcessor(SpanProcessor):
         self._lock = threading.Lock()
         # span id -> span id of its local root, for open spans whose root is open.
         self._root_of: dict[int, int] = {}
-        # local root span id -> its _Trace, oldest root first (dicts keep insertion order).
-        self._waiting: dict[int, _Trace] = {}
+        # local root span id -> what it holds, oldest root first (dicts keep insertion order).
+        self._waiting: dict[int, _Held] = {}
         # Spans open in the parent process at fork: the parent sends them, the child must not.
         self._inherited: set[int] = set()
-        _live.add(self)
+        renew_after_fork(self)
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
         # One frame per span: the whole body is guarded here, not in a helper.
         try:
-            try:
-                # The SDK's own fields: each public property is a Python-level call per span.
-                context, parent, kind = span._context, span._parent, span._kind
-                start = span._start_time
-            except AttributeError:
-                context = span.get_span_context()
-                parent, kind, start = span.parent, span.kind, span.start_time
-            # SpanContext is a tuple: (trace_id, span_id, is_remote, trace_flags, ...); a
-            # span without one (never made by the SDK) raises here and is counted as dropped.
-            span_id = context[1]  # type: ignore[index]
+            context, parent, kind, start = start_fields(span)
+            # A span without a context (never made by the SDK) raises here and is
+            # counted as dropped.
+            span_id = context[SPAN_ID]  # type: ignore[index]
             stale: list[Entity] = []
             with self._lock:
-                if parent is None or parent[2] or kind is _SERVER:
+                if parent is None or parent[IS_REMOTE] or kind is _SERVER:
                     start = start or 0
                     self._root_of[span_id] = span_id
-                    self._waiting[span_id] = (start, [], set())
+                    self._waiting[span_id] = _Held(start, [], set())
                     oldest = next(iter(self._waiting))
-                    if start - self._waiting[oldest][0] > self._max_wait_ns:
+                    if start - self._waiting[oldest].start > self._max_wait_ns:
                         stale = self._evict_older_than(start - self._max_wait_ns)
                 else:
-                    root = self._root_of.get(parent[1])
+                    root = self._root_of.get(parent[SPAN_ID])
                     held = self._waiting.get(root) if root is not None else None
                     if held is not None:
                         self._root_of[span_id] = root  # type: ignore[assignment]
-                        held[2].add(span_id)
+                        held.open_ids.add(span_id)
             if stale:
                 self._send_all(nest([], stale))
         except Exception:
@@ -172,9 +161,9 @@ class XRaySpanProcessor(SpanProcessor):
                 # A span whose fields cannot be read still ends its place in its trace.
                 fields = None
                 self._drop("translation")
-            context = fields[1] if fields is not None else span.context
-            span_id: int = context[1]  # type: ignore[index]
-            sampled = context[3] & 1  # type: ignore[index]
+            context = fields.context if fields is not None else span.context
+            span_id: int = context[SPAN_ID]  # type: ignore[index]
+            sampled = context[TRACE_FLAGS] & 1  # type: ignore[index]
             recorded = recorded_entities.pop(span_id, None) if recorded_entities else None
             # Translated before the bookkeeping, so that one lock section does all of it.
             entities: list[Entity] | None = None
@@ -197,16 +186,16 @@ class XRaySpanProcessor(SpanProcessor):
                 root = self._root_of.pop(span_id, None)
                 trace = self._waiting.pop(span_id, None) if root == span_id else None
                 if trace is not None:
-                    for open_id in trace[2]:
+                    for open_id in trace.open_ids:
                         # Descendants still open become late children, sent on their own.
                         self._root_of.pop(open_id, None)
                 elif root is not None:
                     held = self._waiting.get(root)
                     if held is not None:
-                        held[2].discard(span_id)
+                        held.open_ids.discard(span_id)
                         if entities is not None:
-                            if len(held[1]) < self.max_waiting_children:
-                                held[1].extend(entities)
+                            if len(held.ended) < self.max_waiting_children:
+                                held.ended.extend(entities)
                                 self.stats["spans"] += 1
                                 return
                             self.stats["unembedded_count"] += len(entities)
@@ -215,7 +204,7 @@ class XRaySpanProcessor(SpanProcessor):
                     return
                 if sampled:
                     self.stats["spans"] += 1
-            children = trace[1] if trace is not None else None
+            children = trace.ended if trace is not None else None
             if entities is None:
                 # A root that could not be translated still lets its children go.
                 if children:
@@ -246,7 +235,7 @@ class XRaySpanProcessor(SpanProcessor):
                     self._drop("daemon_unresolved")
                     continue
                 except OSError as error:
-                    self._drop(_SEND_ERRORS.get(error.errno or 0, "send"))
+                    self._drop(SEND_ERRORS.get(error.errno or 0, "send"))
                     continue
                 except Exception:
                     self._drop("send")
@@ -279,20 +268,22 @@ class XRaySpanProcessor(SpanProcessor):
         return root if root is not None and root in self._root_of else None
 
     def shutdown(self) -> None:
-        """Send everything still held back (``force_flush``); ``TracerProvider`` calls
-        this at interpreter exit (its ``shutdown_on_exit``)."""
+        """Send everything still held back (``force_flush``), then shut the emitter
+        down; ``TracerProvider`` calls this at interpreter exit (its ``shutdown_on_exit``)."""
         self.force_flush()
+        _call_emitter(self.emitter, "shutdown")
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
-        """Send every ended span still waiting for its local root, on its own; the
-        open roots keep collecting children that end later. Returns True."""
+        """Send every ended span still waiting for its local root, on its own (the
+        open roots keep collecting children that end later), then flush the emitter
+        within ``timeout_millis``. Returns the emitter's answer (True without one)."""
         with self._lock:
-            waiting = [entity for trace in self._waiting.values() for entity in trace[1]]
-            for trace in self._waiting.values():
-                trace[1].clear()
+            waiting = [entity for held in self._waiting.values() for entity in held.ended]
+            for held in self._waiting.values():
+                held.ended.clear()
         if waiting:
             self._send_all(nest([], waiting))
-        return True
+        return _call_emitter(self.emitter, "force_flush", timeout_millis) is not False
 
     def _after_fork_in_child(self) -> None:
         # The parent still holds (and will send) what waited at fork time; the child
@@ -305,12 +296,13 @@ class XRaySpanProcessor(SpanProcessor):
         self._waiting = {}
 
 
-_live: weakref.WeakSet[XRaySpanProcessor] = weakref.WeakSet()
-
-
-def _reset_all_in_child() -> None:
-    for processor in list(_live):
-        processor._after_fork_in_child()
-
-
-os.register_at_fork(after_in_child=_reset_all_in_child)
+def _call_emitter(emitter: Emitter, method: str, *args: object) -> object:
+    # aws_xray_sdk's UDPEmitter, and any emitter of the bare contract, has neither method.
+    call = getattr(emitter, method, None)
+    if call is None:
+        return None
+    try:
+        return call(*args)
+    except Exception:
+        logger.warning("xraysink: the emitter's %s failed", method, exc_info=True)
+        return False

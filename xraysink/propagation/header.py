@@ -2,13 +2,13 @@
 
 Source of the format: X-Ray developer guide, "Tracing header"
 (``Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1``).
-Parsing accepts what real callers send and the OpenTelemetry propagator drops
-(SPEC §4.7): a ``Root`` without ``Parent`` (an ALB), ``Sampled=?``, any key case,
+Parsing accepts what real callers send and ``opentelemetry-propagator-aws-xray``
+drops: a ``Root`` without ``Parent`` (an ALB), ``Sampled=?``, any key case,
 stray ``;`` and spaces, unknown keys such as ``Lineage`` or ``Self``.
 
 A value longer than ``MAX_HEADER_LENGTH`` (1,024 characters) is ignored whole,
 not parsed: a caller cannot make each request pay for splitting a huge header
-(issue 4 §3), and the request starts a new trace as if it had sent none.
+and the request starts a new trace as if it had sent none.
 """
 
 from __future__ import annotations
@@ -89,10 +89,28 @@ def parse_trace_header(value: str | None) -> TraceHeader | None:
     return TraceHeader(trace_id, parent_id, sampled, requested)
 
 
+_MASK_64 = (1 << 64) - 1
+_MASK_128 = (1 << 128) - 1
+# Spans of one trace end together: remembering the last conversion saves most of them.
+_last_trace_id: tuple[int, str] = (-1, "")
+
+
 def format_trace_id(trace_id: int) -> str:
-    """128-bit OpenTelemetry trace id -> X-Ray ``1-xxxxxxxx-xxxxxxxxxxxxxxxxxxxxxxxx``."""
-    digits = f"{trace_id:032x}"
-    return f"1-{digits[:8]}-{digits[8:]}"
+    """128-bit OpenTelemetry trace id -> X-Ray ``1-xxxxxxxx-xxxxxxxxxxxxxxxxxxxxxxxx``
+    (the X-Ray trace id format: version, 8 hex digits of epoch seconds, 24 hex)."""
+    global _last_trace_id
+    last = _last_trace_id
+    if last[0] == trace_id:
+        return last[1]
+    digits = (trace_id & _MASK_128).to_bytes(16, "big").hex()
+    text = "1-" + digits[:8] + "-" + digits[8:]
+    _last_trace_id = (trace_id, text)
+    return text
+
+
+def format_id(span_id: int) -> str:
+    """64-bit span id -> the 16 lowercase hex digits of X-Ray ``id``/``parent_id``."""
+    return "%016x" % (span_id & _MASK_64)
 
 
 def format_response_header(trace_id: int, sampled: bool, origin: TraceHeader | None) -> str:

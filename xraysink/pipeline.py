@@ -1,13 +1,12 @@
 """Wiring OpenTelemetry for X-Ray: ``configure()`` and the recorder-driven set-up.
 
-One ``TracerProvider`` holds everything (SPEC §2): ``XRayIdGenerator``,
+One ``TracerProvider`` holds everything: ``XRayIdGenerator``,
 ``XRaySampler``, a Resource, and one ``XRaySpanProcessor``. When an SDK
 ``TracerProvider`` is already set, the processor is added to it instead.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -19,16 +18,18 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.sampling import ALWAYS_ON, Sampler
 
-from xraysink.emitter import Emitter, UDPDaemonEmitter
-from xraysink.ids import XRayIdGenerator
-from xraysink.processor import XRaySpanProcessor
-from xraysink.propagator import XRayPropagator
-from xraysink.sampler import XRaySampler
+from xraysink import environment
+from xraysink.emitters.base import Emitter
+from xraysink.emitters.udp import UDPDaemonEmitter
+from xraysink.export.processor import XRaySpanProcessor
+from xraysink.propagation.ids import XRayIdGenerator
+from xraysink.propagation.propagator import XRayPropagator
+from xraysink.sampling.sampler import XRaySampler
 
 _lock = threading.RLock()
 _processor: XRaySpanProcessor | None = None
 _provider: TracerProvider | None = None
-# The recorder's segment naming (xraysink.recorder.segment_name) once AsyncContext() ran;
+# The recorder's segment naming (xraysink.xray_sdk.settings.segment_name) once AsyncContext() ran;
 # kept here so the request path never re-imports it.
 _segment_name: Callable[[str | None], str] | None = None
 _log_groups: list[dict[str, str]] | None = None
@@ -117,7 +118,7 @@ def use_recorder() -> None:
     with _lock:
         if _segment_name is not None:
             return
-        from xraysink.recorder import RecorderEmitter, RecorderSampler, segment_name
+        from xraysink.xray_sdk.settings import RecorderEmitter, RecorderSampler, segment_name
 
         _segment_name = segment_name
         if _processor is not None:
@@ -172,7 +173,7 @@ def _install(
     trust_incoming_sampling: bool | None = None,
 ) -> None:
     global _processor, _provider
-    # xray_recorder calls join the OpenTelemetry trace (xraysink.bridge), without
+    # xray_recorder calls join the OpenTelemetry trace (xraysink.xray_sdk.bridge), without
     # importing aws_xray_sdk (0.3 s) for processes that never use it.
     wrapt.register_post_import_hook(_bridge_recorder, "aws_xray_sdk.core")
     wrapt.register_post_import_hook(_correct_httplib_patch, "aws_xray_sdk.ext.httplib")
@@ -202,25 +203,25 @@ def _install(
 
 
 def _install_response_propagator(module: Any) -> None:
-    from xraysink.response_header import install
+    from xraysink.propagation.response import install
 
     install()
 
 
 def _bridge_recorder(module: Any) -> None:
-    from xraysink.bridge import install
+    from xraysink.xray_sdk.bridge import install
 
-    install(sdk_decides=recorder_mode())
+    install(sdk_decides=recorder_mode(), local_root_id=local_root_id)
 
 
 def _correct_httplib_patch(module: Any) -> None:
-    from xraysink.httplib_header import install
+    from xraysink.xray_sdk.httplib import install
 
     install()
 
 
 def _propagator() -> Any:
     # OTEL_PROPAGATORS names what the user wants besides X-Ray (e.g. W3C tracecontext).
-    if os.environ.get("OTEL_PROPAGATORS"):
+    if environment.get(environment.OTEL_PROPAGATORS):
         return CompositePropagator([XRayPropagator(), propagate.get_global_textmap()])
     return XRayPropagator()

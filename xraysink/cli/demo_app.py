@@ -1,7 +1,7 @@
 """FastAPI service traced to X-Ray with the unchanged xraysink 1.6.2 call sites.
 
-Run: ``uvicorn app:app --app-dir examples/fastapi`` (documents go to the recorder's
-daemon address; ``AWS_XRAY_DAEMON_ADDRESS`` overrides it). The only OpenTelemetry
+The app ``xraysink demo`` runs; also ``uvicorn xraysink.cli.demo_app:app`` (documents go
+to the recorder's daemon address; ``AWS_XRAY_DAEMON_ADDRESS`` overrides it). The only OpenTelemetry
 line is the httpx instrumentation, whose client spans land in the same trace.
 """
 
@@ -56,7 +56,8 @@ async def boom() -> None:
 
 @app.post("/items/{item_id}/refresh", status_code=202)
 async def refresh(item_id: str) -> dict[str, str]:
-    task = _refresh_cache(item_id)
+    # Calling a task function starts its task (1.6.2); ensure_future hands it back as is.
+    task = asyncio.ensure_future(_refresh_cache(item_id))
     background.add(task)
     task.add_done_callback(background.discard)
     return {"status": "refreshing"}

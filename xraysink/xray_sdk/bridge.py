@@ -1,4 +1,4 @@
-"""The X-Ray SDK recorder API on OpenTelemetry spans (SPEC §2, "xray_recorder.* calls").
+"""The X-Ray SDK recorder API on OpenTelemetry spans .
 
 aws_xray_sdk's extension point for where entities live is the recorder's context
 (``xray_recorder.configure(context=...)``). :class:`RecorderBridge` is such a
@@ -12,7 +12,7 @@ context whose current entity is always the current OpenTelemetry span:
   the span's ids, so ``current_segment()``, ``put_annotation()`` and the patchers'
   trace headers work everywhere;
 - ``end_segment``/``end_subsegment`` end the span. What the SDK recorded on the
-  entity reaches the span's document through :mod:`xraysink.recorded`.
+  entity reaches the span's document through :mod:`xraysink.xray_sdk.merge`.
 
 The recorder never sends these entities itself: a bridged segment keeps one
 reference on its ``ref_counter`` after it ends, so ``ready_to_send()`` stays
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from aws_xray_sdk.core.context import Context
@@ -35,17 +36,18 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags
 
-from xraysink import __version__, provider
-from xraysink.ids import XRayIdGenerator
-from xraysink.propagator import SPAN_KEY, span_context_of, start_span_with_header
-from xraysink.recorded import entities as recorded
-from xraysink.trace_header import TraceHeader, parse_trace_id
+from xraysink._types import IS_REMOTE, IS_VALID, SPAN_ID
+from xraysink._version import __version__
+from xraysink.propagation.header import TraceHeader, format_trace_id, parse_trace_id
+from xraysink.propagation.ids import XRayIdGenerator
+from xraysink.propagation.keys import SPAN_KEY, span_context_of
+from xraysink.propagation.propagator import start_span_with_header
 from xraysink.translate.shape import NAME_ATTRIBUTE
-from xraysink.translate.span import xray_trace_id
+from xraysink.xray_sdk.merge import entities as recorded
 
 logger = logging.getLogger(__name__)
 
-_tracer = trace.get_tracer("xraysink.bridge", __version__)
+_tracer = trace.get_tracer("xraysink.xray_sdk.bridge", __version__)
 # Ids for segments the recorder decided not to sample: they never reach the tracer.
 _ids = XRayIdGenerator()
 
@@ -81,7 +83,7 @@ def _span_id(value: Any) -> int | None:
 
 
 def _give_ids(entity: Any, context: SpanContext) -> None:
-    entity.trace_id = xray_trace_id(context.trace_id)
+    entity.trace_id = format_trace_id(context.trace_id)
     entity.id = format(context.span_id, "016x")
 
 
@@ -175,11 +177,9 @@ class RecorderBridge(Context):  # type: ignore[misc]
         _ended.set(segment)
 
     def end_subsegment(self, end_time: float | None = None) -> bool:
-        # SpanContext is a tuple: (trace_id, span_id, is_remote, trace_flags, trace_state,
-        # is_valid); indexing skips a property call each.
         span_context = _current()[1]
-        span_id = span_context[1]
-        opened = _open.get(span_id) if span_context[5] else None
+        span_id = span_context[SPAN_ID]
+        opened = _open.get(span_id) if span_context[IS_VALID] else None
         if opened is None or not self._is_subsegment(opened.entity):
             if not isinstance(self.get_trace_entity(), DummySegment):
                 logger.warning("No subsegment to end.")
@@ -192,14 +192,14 @@ class RecorderBridge(Context):  # type: ignore[misc]
 
     def get_trace_entity(self) -> Any:
         span, span_context = _current()
-        # Not valid ([5]) or remote ([2]): no entity of this process is current.
-        if not span_context[5] or span_context[2]:
+        # Not valid or remote: no entity of this process is current.
+        if not span_context[IS_VALID] or span_context[IS_REMOTE]:
             ended = _ended.get()
             if ended is not None:
                 _ended.set(None)
                 return ended
             return super().get_trace_entity()
-        span_id = span_context[1]
+        span_id = span_context[SPAN_ID]
         opened = _open.get(span_id)
         if opened is not None:
             return opened.entity
@@ -249,13 +249,13 @@ def _stand_in(span: trace.Span, span_context: SpanContext) -> Any:
         dummy = DummySegment(name)
         _give_ids(dummy, span_context)
         return dummy
-    root_id = provider.local_root_id(span_context.span_id)
+    root_id = _local_root_id(span_context.span_id)
     if root_id is None or root_id == span_context.span_id:
         # Given a trace id, the SDK draws no random one (TraceId(): the clock, os.urandom).
         segment = Segment(
             name,
             entityid=format(span_context.span_id, "016x"),
-            traceid=xray_trace_id(span_context.trace_id),
+            traceid=format_trace_id(span_context.trace_id),
         )
         # Only a span the processor knows open will end through it and collect this.
         if root_id is not None:
@@ -266,7 +266,7 @@ def _stand_in(span: trace.Span, span_context: SpanContext) -> Any:
         root = known[0]
     else:
         root = Segment(
-            name, entityid=format(root_id, "016x"), traceid=xray_trace_id(span_context.trace_id)
+            name, entityid=format(root_id, "016x"), traceid=format_trace_id(span_context.trace_id)
         )
         recorded[root_id] = (root, False)
     kind = getattr(span, "kind", SpanKind.INTERNAL)
@@ -280,7 +280,22 @@ def _stand_in(span: trace.Span, span_context: SpanContext) -> Any:
     return subsegment
 
 
-def install(*, sdk_decides: bool) -> None:
+def _no_local_roots(span_id: int) -> int | None:
+    return None
+
+
+#: The span processor's ``local_root_id``: which open local root an open span is under.
+_local_root_id: Callable[[int], int | None] = _no_local_roots
+
+
+def connect(local_root_id: Callable[[int], int | None]) -> None:
+    """Give the bridge the span processor's ``local_root_id`` (see
+    ``XRaySpanProcessor.local_root_id``), which its stand-in entities need."""
+    global _local_root_id
+    _local_root_id = local_root_id
+
+
+def install(*, sdk_decides: bool, local_root_id: Callable[[int], int | None]) -> None:
     """Put a :class:`RecorderBridge` into aws_xray_sdk's global recorder unless it
     has one already (``AsyncContext``) or a context the user chose. Without
     ``sdk_decides`` (the OpenTelemetry-first set-up) the OpenTelemetry sampler
@@ -288,6 +303,7 @@ def install(*, sdk_decides: bool) -> None:
     daemon, is turned off."""
     from aws_xray_sdk.core import xray_recorder
 
+    connect(local_root_id)
     if type(xray_recorder.context) is Context:
         missing = xray_recorder.context.context_missing
         xray_recorder.context = RecorderBridge(missing, sdk_decides=sdk_decides)

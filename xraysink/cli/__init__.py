@@ -2,7 +2,7 @@
 
 ``xraysink listen`` runs a local stand-in for the X-Ray daemon and prints each trace it
 receives as a tree, plus every datagram X-Ray would reject with the reasons;
-``xraysink demo [ARGS...]`` runs ``xraysink.demo`` with ``ARGS`` passed through untouched.
+``xraysink demo [ARGS...]`` runs ``xraysink.cli.demo`` with ``ARGS`` passed through untouched.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
     if args[:1] == ["demo"]:
         # Imported on use: the demo brings web frameworks that listen does not need.
-        from xraysink.demo import main as demo_main
+        from xraysink.cli.demo import main as demo_main
 
         return demo_main(args[1:])
     options = _parser().parse_args(args)
@@ -192,6 +192,3 @@ class _Listener:
             trace = build_traces(self._documents[trace_id])[trace_id]
             _say(self._stream, render_trace(trace))
 
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Where documents go: the X-Ray daemon over UDP."""

@@ -1,0 +1,1 @@
+"""Finished spans to documents: the span processor, waiting children, assembly, serialization."""
