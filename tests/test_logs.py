@@ -20,8 +20,8 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 
 import xraysink.logs
-from xraysink.ids import XRayIdGenerator
 from xraysink.logs import NO_TRACE, TraceIdFilter
+from xraysink.propagation.ids import XRayIdGenerator
 from xraysink.receiver import Receiver
 
 tracer = TracerProvider(id_generator=XRayIdGenerator()).get_tracer(__name__)

@@ -14,15 +14,16 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, Decision
 
 from tests.property.strategies import MAX_64, MAX_128, any_char
-from xraysink.propagator import HEADER_KEY, XRayPropagator
-from xraysink.sampler import XRaySampler
-from xraysink.trace_header import (
+from xraysink.propagation.header import (
     MAX_HEADER_LENGTH,
     TraceHeader,
     format_response_header,
     format_trace_id,
     parse_trace_header,
 )
+from xraysink.propagation.keys import HEADER_KEY
+from xraysink.propagation.propagator import XRayPropagator
+from xraysink.sampling.sampler import XRaySampler
 
 # Header parsing is cheap: many more examples than the span tests in the same time.
 many = settings(max_examples=settings().max_examples * 4)

@@ -23,7 +23,8 @@ from tests.property.strategies import (
     traces,
 )
 from xraysink import XRaySpanProcessor
-from xraysink.emitter import MAX_DATAGRAM_BYTES, PROTOCOL_HEADER, UDPDaemonEmitter
+from xraysink.emitters.protocol import MAX_DATAGRAM_BYTES, PROTOCOL_HEADER
+from xraysink.emitters.udp import UDPDaemonEmitter
 from xraysink.receiver import Receiver, validate_document
 from xraysink.translate import translate_span
 from xraysink.translate.shape import shape_of

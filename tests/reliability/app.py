@@ -15,11 +15,11 @@ from opentelemetry import trace
 from starlette.middleware.base import BaseHTTPMiddleware
 
 import xraysink
-from xraysink import provider
+from xraysink import pipeline
 from xraysink.asgi.middleware import xray_middleware
 
 xraysink.configure(service="reliability")
-processor = provider.processor()
+processor = pipeline.processor()
 assert processor is not None
 
 app = FastAPI()

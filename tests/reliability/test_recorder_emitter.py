@@ -19,7 +19,7 @@ def test_unresolvable_recorder_daemon_is_counted_and_logged_once(receiver: Recei
         import logging
         from aws_xray_sdk.core import xray_recorder
         from opentelemetry import trace
-        from xraysink import provider
+        from xraysink import pipeline
         from xraysink.context import AsyncContext
 
         logging.basicConfig(level=logging.WARNING)
@@ -33,7 +33,7 @@ def test_unresolvable_recorder_daemon_is_counted_and_logged_once(receiver: Recei
         for _ in range(30):
             with tracer.start_as_current_span("request", kind=trace.SpanKind.SERVER):
                 pass
-        stats = provider._processor.stats
+        stats = pipeline._processor.stats
         assert stats["dropped_daemon_unresolved"] == 30, stats
         xray_recorder.configure(daemon_address="{receiver.address}")
         with tracer.start_as_current_span("after", kind=trace.SpanKind.SERVER) as span:

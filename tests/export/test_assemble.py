@@ -5,7 +5,7 @@ from __future__ import annotations
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
 from opentelemetry.trace import SpanKind
 
-from xraysink.assemble import nest
+from xraysink.export.assemble import nest
 from xraysink.translate import translate_span
 
 

@@ -4,21 +4,15 @@ allows one global TracerProvider per process."""
 from __future__ import annotations
 
 import subprocess
-import sys
-import textwrap
 
 from tests.e2e.xray import wait_for_trace
+from tests.scripts import run_python
 from xraysink.receiver.server import Receiver
 
 
 def run(code: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={"PATH": "/usr/bin:/bin", **env},
-    )
+    """``code`` in a fresh interpreter whose environment holds only ``env``."""
+    return run_python(code, {"PATH": "/usr/bin:/bin", **env})
 
 
 def printed_trace_id(result: subprocess.CompletedProcess[str]) -> str:

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from opentelemetry.sdk.trace import Event, ReadableSpan
 from opentelemetry.trace import SpanKind, Status, StatusCode
-from translate_helpers import child, one, recorded, server
 
+from tests.translate.helpers import child, one, recorded, server
 from xraysink.translate.cause import MAX_FRAMES, parse_traceback
 
 _HEX16 = re.compile(r"[0-9a-f]{16}")

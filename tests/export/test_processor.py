@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import logging
-import subprocess
-import sys
-import textwrap
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,10 +15,13 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 from opentelemetry.trace import SpanKind
 
 from tests.e2e.xray import entities_of, wait_for_trace
+from tests.scripts import run_python
 from xraysink import XRaySpanProcessor
-from xraysink.emitter import MAX_DATAGRAM_BYTES, Emitter, UDPDaemonEmitter
+from xraysink.emitters.base import Emitter
+from xraysink.emitters.protocol import MAX_DATAGRAM_BYTES
+from xraysink.emitters.udp import UDPDaemonEmitter
+from xraysink.propagation.header import format_trace_id
 from xraysink.receiver.server import Receiver
-from xraysink.trace_header import format_trace_id
 
 
 def pipeline(
@@ -129,7 +128,7 @@ class BrokenEmitter:
 def test_emitter_failures_are_counted_and_logged_once(caplog: pytest.LogCaptureFixture) -> None:
     processor, provider = pipeline(emitter=BrokenEmitter())
     tracer = provider.get_tracer("test")
-    with caplog.at_level(logging.WARNING, logger="xraysink.processor"):
+    with caplog.at_level(logging.WARNING, logger="xraysink.export.processor"):
         for _ in range(5):
             with tracer.start_as_current_span("request", kind=SpanKind.SERVER):
                 pass
@@ -227,7 +226,7 @@ def test_each_kind_of_drop_is_counted_and_logged_once(
 ) -> None:
     processor, provider = pipeline(emitter=make_emitter(receiver.address))
     tracer = provider.get_tracer("test")
-    with caplog.at_level(logging.WARNING, logger="xraysink.processor"):
+    with caplog.at_level(logging.WARNING, logger="xraysink.export.processor"):
         for _ in range(20):
             with tracer.start_as_current_span("request", kind=SpanKind.SERVER):
                 with tracer.start_as_current_span("child"):
@@ -235,7 +234,7 @@ def test_each_kind_of_drop_is_counted_and_logged_once(
     assert processor.stats["dropped_" + kind] == 20
     assert processor.stats["dropped"] == 20
     assert processor.stats["spans"] == 40
-    warnings = [r for r in caplog.records if r.name == "xraysink.processor"]
+    warnings = [r for r in caplog.records if r.name == "xraysink.export.processor"]
     assert len(warnings) == 1
     assert f"stats['dropped_{kind}']" in warnings[0].getMessage()
     # The processor keeps working once the emitter does.
@@ -323,23 +322,13 @@ def test_force_flush_sends_ended_children_once(receiver: Receiver) -> None:
     assert receiver.count == 2
 
 
-def run(code: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=Path(__file__).parent.parent,
-    )
-
-
 def test_interpreter_exit_sends_children_of_a_root_still_open(receiver: Receiver) -> None:
-    result = run(
+    result = run_python(
         f"""
         from opentelemetry import trace
         from opentelemetry.sdk.trace import TracerProvider
         from xraysink import XRaySpanProcessor
-        from xraysink.emitter import UDPDaemonEmitter
+        from xraysink.emitters.udp import UDPDaemonEmitter
 
         provider = TracerProvider()
         provider.add_span_processor(XRaySpanProcessor(UDPDaemonEmitter("{receiver.address}")))
@@ -357,13 +346,13 @@ def test_interpreter_exit_sends_children_of_a_root_still_open(receiver: Receiver
 
 
 def test_a_forked_child_loses_nothing_and_sends_nothing_twice(receiver: Receiver) -> None:
-    result = run(
+    result = run_python(
         f"""
         import os
         from opentelemetry.context import Context
         from opentelemetry.sdk.trace import TracerProvider
         from xraysink import XRaySpanProcessor
-        from xraysink.emitter import UDPDaemonEmitter
+        from xraysink.emitters.udp import UDPDaemonEmitter
 
         processor = XRaySpanProcessor(UDPDaemonEmitter("{receiver.address}"))
         provider = TracerProvider()

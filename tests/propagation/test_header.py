@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from xraysink.propagator import HEADER_KEY, XRayPropagator
-from xraysink.trace_header import (
+from xraysink.propagation.header import (
     MAX_HEADER_LENGTH,
     TraceHeader,
     format_response_header,
     format_trace_id,
     parse_trace_header,
 )
+from xraysink.propagation.keys import HEADER_KEY
+from xraysink.propagation.propagator import XRayPropagator
 
 ROOT = "1-5759e988-bd862e3fe1be46a994272793"
 TRACE_ID = int("5759e988bd862e3fe1be46a994272793", 16)

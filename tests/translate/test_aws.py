@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.trace import SpanKind
-from translate_helpers import RESOURCE, child, one, server
+
+from tests.translate.helpers import RESOURCE, child, one, server
 
 XRAY_SDK = {
     "sdk": "opentelemetry for python",

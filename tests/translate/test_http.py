@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from opentelemetry.sdk.trace import Event
 from opentelemetry.trace import SpanKind, Status, StatusCode
-from translate_helpers import child, one, server
+
+from tests.translate.helpers import child, one, server
 
 ASGI_OLD = {
     "http.scheme": "http",

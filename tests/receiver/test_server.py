@@ -11,10 +11,8 @@ from typing import Any
 
 import pytest
 
+from tests.documents import TRACE_ID, datagram
 from xraysink.receiver import Receiver
-
-HEADER = b'{"format":"json","version":1}\n'
-TRACE_ID = "1-5f0a1b2c-0123456789abcdef01234567"
 
 
 def segment(index: int = 0, **fields: Any) -> dict[str, Any]:
@@ -27,10 +25,6 @@ def segment(index: int = 0, **fields: Any) -> dict[str, Any]:
         "end_time": now + 0.001,
         **fields,
     }
-
-
-def datagram(doc: dict[str, Any]) -> bytes:
-    return HEADER + json.dumps(doc).encode()
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
+from tests.documents import HEADER
 from xraysink.receiver import protocol
 from xraysink.receiver.protocol import DatagramError, parse_datagram
 
-HEADER = b'{"format":"json","version":1}\n'
 DOC = {"name": "svc", "id": "0123456789abcdef", "start_time": 1.5, "end_time": 2.5}
 
 

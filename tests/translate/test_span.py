@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.trace import Link, SpanKind
-from translate_helpers import (
+
+from tests.translate.helpers import (
     PARENT_ID,
     RESOURCE,
     check,
@@ -15,7 +16,6 @@ from translate_helpers import (
     server,
     span,
 )
-
 from xraysink.translate import translate_span
 
 

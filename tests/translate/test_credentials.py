@@ -5,8 +5,8 @@ from __future__ import annotations
 import orjson
 import pytest
 from opentelemetry.trace import Link
-from translate_helpers import check, child, context, one, server
 
+from tests.translate.helpers import check, child, context, one, server
 from xraysink.translate.credentials import is_credential_header
 
 SECRET = "s3cr3t-value"

@@ -9,9 +9,10 @@ from opentelemetry import context as otel_context
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import TracerProvider
 
-from xraysink.ids import XRayIdGenerator, expect_root
-from xraysink.propagator import context_with_header
-from xraysink.trace_header import parse_trace_header
+from xraysink.propagation.header import parse_trace_header
+from xraysink.propagation.ids import XRayIdGenerator
+from xraysink.propagation.keys import expect_root
+from xraysink.propagation.propagator import context_with_header
 
 tracer = TracerProvider(id_generator=XRayIdGenerator()).get_tracer(__name__)
 ROOT = "1-6a1b2c3d-0000000000000000000cccc1"

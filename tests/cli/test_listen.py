@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import queue
 import signal
 import socket
@@ -14,11 +13,10 @@ from typing import Any
 
 import pytest
 
+from tests.documents import HEADER, TRACE_ID, datagram, entity
 from xraysink.cli import main
 
-HEADER = b'{"format":"json","version":1}\n'
-T = "1-5f0a1b2c-0123456789abcdef01234567"
-BASE = 1_700_000_000.0
+T = TRACE_ID
 
 
 class Listener:
@@ -87,20 +85,6 @@ def listener() -> Iterator[Listener]:
     if started.process.poll() is None:
         started.process.kill()
         started.process.communicate()
-
-
-def datagram(doc: dict[str, Any]) -> bytes:
-    return HEADER + json.dumps(doc).encode()
-
-
-def entity(name: str, ident: str, start: float, end: float, **fields: Any) -> dict[str, Any]:
-    return {
-        "name": name,
-        "id": ident * 16,
-        "start_time": BASE + start,
-        "end_time": BASE + end,
-        **fields,
-    }
 
 
 def test_listen_prints_each_trace_as_a_tree_and_stops_on_sigint(listener: Listener) -> None:

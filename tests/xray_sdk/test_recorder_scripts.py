@@ -9,7 +9,7 @@ import json
 import pytest
 
 from tests.e2e.xray import by_name, new_root, wait_for_trace
-from tests.test_configure import run
+from tests.test_pipeline import run
 from xraysink.receiver.server import Receiver
 
 RECORDER = """
@@ -134,7 +134,7 @@ def test_subsegments_under_spans_of_another_implementation(receiver: Receiver) -
         xraysink.configure(service="worker", daemon_address="{receiver.address}")
         from aws_xray_sdk.core import xray_recorder
         from opentelemetry import context, trace
-        from xraysink.propagator import SPAN_KEY
+        from xraysink.propagation.keys import SPAN_KEY
 
         class OtherSpan(trace.NonRecordingSpan):
             "A Span subclass: the bridge reads it through the public API."

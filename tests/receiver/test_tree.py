@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.documents import TRACE_ID, entity
 from xraysink.receiver.tree import (
     NO_TRACE_ID,
     build_traces,
@@ -11,19 +12,8 @@ from xraysink.receiver.tree import (
     render_trace,
 )
 
-T = "1-5f0a1b2c-0123456789abcdef01234567"
+T = TRACE_ID
 OTHER = "1-5f0a1b2d-76543210fedcba9876543210"
-BASE = 1_700_000_000.0
-
-
-def entity(name: str, ident: str, start: float, end: float, **fields: Any) -> dict[str, Any]:
-    return {
-        "name": name,
-        "id": ident * 16,
-        "start_time": BASE + start,
-        "end_time": BASE + end,
-        **fields,
-    }
 
 
 def independent(

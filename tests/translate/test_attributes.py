@@ -11,7 +11,8 @@ from typing import Any
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import Event, ReadableSpan
 from opentelemetry.trace import Link, SpanKind, Status, StatusCode
-from translate_helpers import RESOURCE, check, child, context, one, recorded, server
+
+from tests.translate.helpers import RESOURCE, check, child, context, one, recorded, server
 
 RESOURCE_METADATA = {"otel.resource." + key: value for key, value in RESOURCE.attributes.items()}
 

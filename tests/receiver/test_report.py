@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from tests.documents import HEADER
 from xraysink.receiver import Received, render_batch, render_problems
 
-HEADER = b'{"format":"json","version":1}\n'
 T = "1-5f0a1b2c-0123456789abcdef01234567"
 
 

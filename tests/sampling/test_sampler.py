@@ -9,9 +9,10 @@ from opentelemetry.context import Context
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, ParentBased, Sampler
 
-from xraysink.ids import XRayIdGenerator
-from xraysink.propagator import SPAN_KEY, XRayPropagator
-from xraysink.sampler import TRUST_ENV, XRaySampler, trust_from_env
+from xraysink.propagation.ids import XRayIdGenerator
+from xraysink.propagation.keys import SPAN_KEY
+from xraysink.propagation.propagator import XRayPropagator
+from xraysink.sampling.sampler import TRUST_ENV, XRaySampler, trust_from_env
 
 ROOT = "1-5759e988-bd862e3fe1be46a994272793"
 PARENT = "53995c3f42cd8ad8"

@@ -11,12 +11,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from xraysink.emitter import (
-    MAX_DATAGRAM_BYTES,
-    MAX_DOCUMENT_BYTES,
-    PROTOCOL_HEADER,
-    DaemonUnresolved,
-    Document,
+from xraysink.emitters.base import DaemonUnresolved, Document
+from xraysink.emitters.protocol import MAX_DATAGRAM_BYTES, MAX_DOCUMENT_BYTES, PROTOCOL_HEADER
+from xraysink.emitters.udp import (
     UDPDaemonEmitter,
     parse_daemon_address,
     resolve_daemon_address,

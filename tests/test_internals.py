@@ -1,0 +1,91 @@
+"""Each fast path of ``xraysink._internals`` is taken for the real OpenTelemetry SDK
+objects it was written for: these fail when an SDK release changes a private layout
+and the fast path silently stops being taken (the public fallback still works)."""
+
+from __future__ import annotations
+
+import http.client
+
+from opentelemetry.context import Context
+from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
+from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags
+
+from xraysink._internals import read_span_fast, span_context_fast, start_fields
+from xraysink.propagation.keys import span_context_of
+from xraysink.translate.spandata import read_span
+
+
+class _Collect(SpanProcessor):
+    def __init__(self) -> None:
+        self.ended: list[ReadableSpan] = []
+        self.started: list[Span] = []
+
+    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        self.started.append(span)
+
+    def on_end(self, span: ReadableSpan) -> None:
+        self.ended.append(span)
+
+
+def _finished_span() -> tuple[ReadableSpan, _Collect]:
+    provider = TracerProvider()
+    collect = _Collect()
+    provider.add_span_processor(collect)
+    with provider.get_tracer("t").start_as_current_span(
+        "op", kind=SpanKind.SERVER, attributes={"http.method": "GET"}
+    ) as span:
+        span.add_event("e")
+    return collect.ended[0], collect
+
+
+def test_span_context_fast_path_for_sdk_and_api_spans() -> None:
+    provider = TracerProvider()
+    with provider.get_tracer("t").start_as_current_span("op") as span:
+        assert span_context_fast(span) is span.get_span_context()
+    remote = SpanContext(1, 2, is_remote=True, trace_flags=TraceFlags(1))
+    assert span_context_fast(NonRecordingSpan(remote)) is remote
+    assert span_context_fast(object()) is None
+    assert span_context_of(object()).is_valid is False
+
+
+def test_start_fields_fast_path_reads_the_started_span() -> None:
+    ended, collect = _finished_span()
+    started = collect.started[0]
+    context, parent, kind, start = start_fields(started)
+    assert (context, parent, kind, start) == (
+        ended.context,
+        None,
+        SpanKind.SERVER,
+        ended.start_time,
+    )
+
+
+def test_read_span_fast_path_is_taken_and_matches_the_public_reads() -> None:
+    span, _ = _finished_span()
+    fast = read_span_fast(span)
+    assert fast is not None
+    assert fast.attributes == dict(span.attributes or {})
+    assert [event.name for event in fast.events] == ["e"]
+    assert fast.name == span.name and fast.end_time == span.end_time
+
+
+def test_read_span_takes_the_public_path_for_other_span_types() -> None:
+    span, _ = _finished_span()
+
+    class Other(ReadableSpan):
+        pass
+
+    other = Other(
+        name=span.name,
+        context=span.context,
+        attributes=span.attributes,
+        events=span.events,
+        start_time=span.start_time,
+        end_time=span.end_time,
+    )
+    assert read_span_fast(other) is None
+    assert read_span(other).attributes == {"http.method": "GET"}
+
+
+def test_http_client_still_has_the_method_the_httplib_header_wraps() -> None:
+    assert callable(getattr(http.client.HTTPConnection, "_send_request", None))
