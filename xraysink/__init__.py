@@ -23,13 +23,14 @@ __all__ = [
     "XRaySpanProcessor",
     "__version__",
     "configure",
+    "span_processor",
 ]
 
 if _typing.TYPE_CHECKING:
     from xraysink.emitters.base import DatagramEmitter
     from xraysink.emitters.udp import UDPDaemonEmitter
     from xraysink.export.processor import XRaySpanProcessor
-    from xraysink.pipeline import configure
+    from xraysink.pipeline import configure, span_processor
     from xraysink.propagation.ids import XRayIdGenerator
     from xraysink.propagation.propagator import XRayPropagator
     from xraysink.sampling.sampler import XRaySampler
@@ -44,6 +45,7 @@ _HOMES = {
     "XRaySampler": "xraysink.sampling.sampler",
     "XRaySpanProcessor": "xraysink.export.processor",
     "configure": "xraysink.pipeline",
+    "span_processor": "xraysink.pipeline",
 }
 
 

@@ -144,7 +144,7 @@ def recorder_segment_name(host: str | None = None) -> str:
     return naming(host) if naming is not None else ""
 
 
-def processor() -> XRaySpanProcessor | None:
+def span_processor() -> XRaySpanProcessor | None:
     """The span processor that ``configure()`` or the recorder set-up installed
     (its ``stats`` count spans, documents and drops), or None before either ran."""
     return _processor

@@ -15,11 +15,10 @@ from opentelemetry import trace
 from starlette.middleware.base import BaseHTTPMiddleware
 
 import xraysink
-from xraysink import pipeline
 from xraysink.asgi.middleware import xray_middleware
 
 xraysink.configure(service="reliability")
-processor = pipeline.processor()
+processor = xraysink.span_processor()
 assert processor is not None
 
 app = FastAPI()

@@ -191,4 +191,3 @@ class _Listener:
             del self._unsettled[trace_id]
             trace = build_traces(self._documents[trace_id])[trace_id]
             _say(self._stream, render_trace(trace))
-
