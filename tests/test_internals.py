@@ -10,8 +10,10 @@ from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
 from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags
 
+from tests.scripts import run_python
 from xraysink._internals import read_span_fast, span_context_fast, start_fields
 from xraysink.propagation.keys import span_context_of
+from xraysink.receiver import Receiver
 from xraysink.translate.spandata import read_span
 
 
@@ -89,3 +91,28 @@ def test_read_span_takes_the_public_path_for_other_span_types() -> None:
 
 def test_http_client_still_has_the_method_the_httplib_header_wraps() -> None:
     assert callable(getattr(http.client.HTTPConnection, "_send_request", None))
+
+
+def test_an_sdk_without_its_private_span_class_still_traces(receiver: Receiver) -> None:
+    # An OpenTelemetry SDK release that renamed _Span must not break import xraysink:
+    # every span then takes the public path.
+    result = run_python(
+        f"""
+        import opentelemetry.sdk.trace as sdk_trace
+        renamed = sdk_trace._Span
+        del sdk_trace._Span
+        import xraysink, xraysink._internals, xraysink.pipeline
+        sdk_trace._Span = renamed  # the SDK itself still needs its class
+        assert xraysink._internals._SdkSpan is None
+        from opentelemetry import trace
+        xraysink.configure(service="renamed", daemon_address="{receiver.address}")
+        with trace.get_tracer("t").start_as_current_span("root", kind=trace.SpanKind.SERVER):
+            with trace.get_tracer("t").start_as_current_span("child"):
+                pass
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert receiver.wait_for(lambda docs: len(docs) >= 1, 10.0)
+    (segment,) = receiver.documents
+    assert segment["name"] == "renamed"
+    assert [sub["name"] for sub in segment["subsegments"]] == ["child"]

@@ -34,6 +34,12 @@ class SpanFields(NamedTuple):
     links: Sequence[Link]
 
 
+#: Span attribute naming the X-Ray entity (set by the middleware, the task decorator and
+#: the recorder bridge); wins over every other name source.
+NAME_ATTRIBUTE: Final = "xraysink.name"
+#: Span attribute forcing the subsegment ``namespace`` (``local`` for tasks).
+NAMESPACE_ATTRIBUTE: Final = "xraysink.namespace"
+
 # SpanContext is a tuple (trace_id, span_id, is_remote, trace_flags, trace_state,
 # is_valid); its properties are Python-level calls, so the per-span paths index it.
 TRACE_ID: Final = 0

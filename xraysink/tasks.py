@@ -18,8 +18,8 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from xraysink import pipeline
+from xraysink._types import NAME_ATTRIBUTE, NAMESPACE_ATTRIBUTE
 from xraysink._version import __version__
-from xraysink.translate.shape import NAME_ATTRIBUTE
 from xraysink.util import has_current_trace
 
 #: URL scheme for the synthetic URLs used by background tasks.
@@ -65,7 +65,7 @@ def xray_task_async(*, _url_path: str | None = None) -> Callable[[T], T]:
             return _run_in_segment(wrapped(*args, **kwargs), url)
         with _tracer.start_as_current_span(
             f"Create Task: {task_path}",
-            attributes={"xraysink.namespace": "local", "url.full": url},
+            attributes={NAMESPACE_ATTRIBUTE: "local", "url.full": url},
         ):
             return asyncio.ensure_future(_run_in_segment(wrapped(*args, **kwargs), url))
 

@@ -22,6 +22,7 @@ from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from xraysink import pipeline
+from xraysink._types import NAME_ATTRIBUTE
 from xraysink._version import __version__
 from xraysink.propagation.header import (
     HEADER_NAME,
@@ -30,7 +31,6 @@ from xraysink.propagation.header import (
     parse_trace_header,
 )
 from xraysink.propagation.propagator import start_span_with_header
-from xraysink.translate.shape import NAME_ATTRIBUTE
 
 _tracer = trace.get_tracer("xraysink", __version__)
 

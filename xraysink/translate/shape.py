@@ -11,14 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+from xraysink._types import NAME_ATTRIBUTE, NAMESPACE_ATTRIBUTE
 from xraysink.translate.attributes import metadata_route
 from xraysink.translate.aws import AWS_SPAN_KEYS
 from xraysink.translate.credentials import is_credential_header
 from xraysink.translate.http import HTTP_KEYS
 from xraysink.translate.sql import SQL_KEYS
 
-NAME_ATTRIBUTE = "xraysink.name"
-NAMESPACE_ATTRIBUTE = "xraysink.namespace"
 ANNOTATIONS_ATTRIBUTE = "aws.xray.annotations"
 LOCAL_SERVICE = "aws.local.service"
 REMOTE_SERVICE = "aws.remote.service"

@@ -28,7 +28,14 @@ from urllib.parse import urlsplit
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import Link, SpanKind, StatusCode
 
-from xraysink._types import SPAN_ID, TRACE_ID, Entity, SpanFields
+from xraysink._types import (
+    NAME_ATTRIBUTE,
+    NAMESPACE_ATTRIBUTE,
+    SPAN_ID,
+    TRACE_ID,
+    Entity,
+    SpanFields,
+)
 from xraysink.propagation.header import format_id, format_trace_id
 from xraysink.translate.attributes import annotations_and_metadata, metadata_only
 from xraysink.translate.aws import SPAN_FIELDS, span_aws
@@ -45,8 +52,6 @@ from xraysink.translate.shape import (
     HTTP,
     LATE_NAME_KEYS,
     LOCAL_SERVICE,
-    NAME_ATTRIBUTE,
-    NAMESPACE_ATTRIBUTE,
     REMOTE_SERVICE,
     SQL,
     STATUS_TEXT,

@@ -36,13 +36,12 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags
 
-from xraysink._types import IS_REMOTE, IS_VALID, SPAN_ID
+from xraysink._types import IS_REMOTE, IS_VALID, NAME_ATTRIBUTE, SPAN_ID
 from xraysink._version import __version__
 from xraysink.propagation.header import TraceHeader, format_trace_id, parse_trace_id
 from xraysink.propagation.ids import XRayIdGenerator
 from xraysink.propagation.keys import SPAN_KEY, span_context_of
 from xraysink.propagation.propagator import start_span_with_header
-from xraysink.translate.shape import NAME_ATTRIBUTE
 from xraysink.xray_sdk.merge import entities as recorded
 
 logger = logging.getLogger(__name__)

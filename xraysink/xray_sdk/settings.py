@@ -24,9 +24,9 @@ from opentelemetry.trace import Link, SpanKind
 from opentelemetry.trace.span import TraceState
 from opentelemetry.util.types import Attributes
 
+from xraysink._types import NAME_ATTRIBUTE
 from xraysink.emitters.base import DatagramEmitter, Document
 from xraysink.emitters.udp import UDPDaemonEmitter
-from xraysink.translate.shape import NAME_ATTRIBUTE
 
 
 def sdk_enabled() -> bool:
