@@ -29,8 +29,7 @@ def dumps(entity: Entity) -> bytes:
 def encode_documents(entity: Entity, limit: int = MAX_DOCUMENT_BYTES) -> list[bytes]:
     """JSON documents for ``entity`` (with any nested ``subsegments``), each at most
     ``limit`` bytes. Usually one; more when the nested tree is larger than ``limit``."""
-    # dumps() inlined: one document per span tree is the common case.
-    document = orjson.dumps(entity, default=str)
+    document = dumps(entity)
     if len(document) <= limit:
         return [document]
     documents: list[bytes] = []

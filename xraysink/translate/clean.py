@@ -57,13 +57,14 @@ def _non_finite(value: float) -> str:
     return "Infinity" if value > 0 else "-Infinity"
 
 
-def clean_value(value: Any) -> Any:
+def clean_value(value: Any, depth: int = 0) -> Any:
     """Return a JSON-safe copy of an attribute value, or ``None`` for "no value".
 
     str/bool/finite float/64-bit int pass through; sequences become lists (elements
     cleaned, ``None`` kept as JSON null); mappings become dicts with string keys;
     bytes are decoded as UTF-8 (invalid bytes replaced); non-finite floats and
     oversized ints become strings; any other object becomes ``str(object)``.
+    ``depth``: how deep ``value`` sits in the attribute; past a bound, text.
     """
     kind = type(value)
     if kind is str:
@@ -74,7 +75,7 @@ def clean_value(value: Any) -> Any:
         return value if INT_MIN <= value <= INT_MAX else str(value)
     if kind is float:
         return value if value - value == 0.0 else _non_finite(value)
-    return _clean_other(value, 0)
+    return _clean_other(value, depth)
 
 
 def _clean_other(value: Any, depth: int) -> Any:
@@ -95,25 +96,10 @@ def _clean_other(value: Any, depth: int) -> Any:
     if depth >= _MAX_DEPTH:
         return _as_text(value)
     if isinstance(value, Mapping):
-        return {metadata_key(key): _clean_nested(item, depth + 1) for key, item in value.items()}
+        return {metadata_key(key): clean_value(item, depth + 1) for key, item in value.items()}
     if isinstance(value, (tuple, list, set, frozenset)):
-        return [_clean_nested(item, depth + 1) for item in value]
+        return [clean_value(item, depth + 1) for item in value]
     return _as_text(value)
-
-
-def _clean_nested(value: Any, depth: int) -> Any:
-    # clean_value at a given depth; clean_value repeats these lines to save a call
-    # on the path every attribute takes.
-    kind = type(value)
-    if kind is str:
-        return value if value.isascii() else clean_str(value)
-    if kind is bool:
-        return value
-    if kind is int:
-        return value if INT_MIN <= value <= INT_MAX else str(value)
-    if kind is float:
-        return value if value - value == 0.0 else _non_finite(value)
-    return _clean_other(value, depth)
 
 
 def _as_text(value: Any) -> str:
