@@ -53,7 +53,8 @@ class ViewerListener:
         )
         self.lines: queue.Queue[str] = queue.Queue()
         assert self.process.stdout is not None
-        threading.Thread(target=self._read, args=(self.process.stdout,), daemon=True).start()
+        self.reader = threading.Thread(target=self._read, args=(self.process.stdout,), daemon=True)
+        self.reader.start()
         first = self.next_line()
         assert first.startswith("listening on 127.0.0.1:"), first
         self.port = int(first.rsplit(":", 1)[1])
@@ -95,12 +96,14 @@ class ViewerListener:
     def stop(self) -> list[str]:
         """SIGINT; the output lines after the ones already read."""
         self.process.send_signal(signal.SIGINT)
-        out, err = self.process.communicate(timeout=15)
-        assert self.process.returncode == 0, err
+        returncode = self.process.wait(timeout=15)
+        self.reader.join(timeout=10)
+        assert self.process.stderr is not None
+        assert returncode == 0, self.process.stderr.read()
         rest = []
         while not self.lines.empty():
             rest.append(self.lines.get())
-        return rest + out.splitlines()
+        return rest
 
     def kill(self) -> None:
         if self.process.poll() is None:
