@@ -70,7 +70,7 @@ def test_the_file_written_on_stop_opens_offline_with_the_same_views(
     wait(browser, "return document.querySelectorAll('.edge-table tbody tr').length === 6")
     assert ["inventory", "DynamoDB (aws)", "1", "0 (0%)", "0 (0%)"] in map_edges(browser)
 
-    browser.get(path.as_uri() + "#/rejected")
+    browser.get(path.as_uri() + "#/invalid")
     wait(browser, "return document.querySelectorAll('article.rejected').length === 2")
     assert "missing header" in browser.find_element(By.CSS_SELECTOR, ".rejected-list").text
     assert browser.execute_script("return window.__xss") is None

@@ -239,14 +239,14 @@ def test_the_service_map_has_a_node_per_service_and_an_edge_per_call(
             nodes: [...document.querySelectorAll("svg .node .node-name")]
                 .map((t) => t.textContent).sort(),
             edges: document.querySelectorAll("svg .edge path").length,
-            inventory: document.querySelector(
-                'svg .node[data-node-id="service:inventory"] .node-facts').textContent,
+            inventory: [".node-facts", ".node-ratios"].map((c) => document.querySelector(
+                'svg .node[data-node-id="service:inventory"] ' + c).textContent),
         };"""
     )
     assert drawn["nodes"] == ["Client", "DynamoDB", "inventory", "postgres@db", "stock"]
     assert drawn["edges"] == 5
-    assert drawn["inventory"].startswith("5 requests · avg ")
-    assert drawn["inventory"].endswith(" · 20% errors · 20% faults")
+    assert drawn["inventory"][0].startswith("5 requests · avg ")
+    assert drawn["inventory"][1] == "20% errors · 20% faults"
 
 
 def test_new_documents_show_without_reloading(browser: Any, listener: ViewerListener) -> None:
@@ -280,7 +280,7 @@ def test_hostile_text_is_shown_as_text_and_never_runs(
         == 0
     )
 
-    browser.get(listener.url + "#/rejected")
+    browser.get(listener.url + "#/invalid")
     wait(browser, "return document.querySelector('article.rejected')")
     reasons = browser.find_element(By.CSS_SELECTOR, "article.rejected .reasons").text
     assert "name: characters not allowed: '<' '>'" in reasons

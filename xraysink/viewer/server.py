@@ -3,8 +3,8 @@
 Routes (GET only): ``/`` the page, ``/app.js`` and ``/style.css`` its code, and
 ``/api/status`` (``TraceStore.stats``), ``/api/traces`` (stats and trace summaries),
 ``/api/trace/<trace_id>`` (one waterfall, 404 when not held), ``/api/map`` (the service
-map), ``/api/rejected`` (stats and rejected datagrams). Built on the standard library's
-``ThreadingHTTPServer``: a dozen read-only routes need no web framework.
+map), ``/api/invalid`` (stats and the datagrams X-Ray would reject). Built on the
+standard library's ``ThreadingHTTPServer``: eight read-only routes need no web framework.
 
 Documents are untrusted: JSON is served as ``application/json`` with ``nosniff``, the
 page under a Content-Security-Policy that allows only its own script and style, and a
@@ -81,7 +81,7 @@ class _Handler(BaseHTTPRequestHandler):
             body = {"stats": store.stats(), "traces": store.summaries()}
         elif path == "/api/map":
             body = store.service_map()
-        elif path == "/api/rejected":
+        elif path == "/api/invalid":
             body = {"stats": store.stats(), "rejected": store.rejected()}
         elif path.startswith("/api/trace/"):
             body = store.waterfall(unquote(path.removeprefix("/api/trace/")))

@@ -44,7 +44,7 @@
       traces: () => get("api/traces"),
       trace: (id) => get("api/trace/" + encodeURIComponent(id)),
       map: () => get("api/map"),
-      rejected: () => get("api/rejected"),
+      rejected: () => get("api/invalid"),
     };
   }
 
@@ -94,6 +94,7 @@
 
   function formatMs(ms) {
     if (typeof ms !== "number") return "";
+    if (ms === 0) return "0 ms";
     if (ms < 1) return ms.toFixed(3) + " ms";
     if (ms < 1000) return ms.toFixed(1) + " ms";
     return (ms / 1000).toFixed(2) + " s";
@@ -291,7 +292,7 @@
       }
     });
     if (parts[0] === "trace" && parts[1]) return { view: "trace", traceId: parts[1], entityId: parts[2] || null };
-    if (parts[0] === "map" || parts[0] === "rejected") return { view: parts[0] };
+    if (parts[0] === "map" || parts[0] === "invalid") return { view: parts[0] };
     return { view: "traces" };
   }
 
@@ -311,7 +312,7 @@
       if (state.select) state.select(next.entityId);
       return;
     }
-    const builders = { traces: tracesView, trace: traceView, map: mapView, rejected: rejectedView };
+    const builders = { traces: tracesView, trace: traceView, map: mapView, invalid: rejectedView };
     state.select = null;
     state.refresh = builders[next.view](next);
     state.refresh();
@@ -585,10 +586,10 @@
     columns.forEach((layer, column) => {
       const nodes = layers.get(layer);
       tallest = Math.max(tallest, nodes.length);
-      nodes.forEach((node, row) => place.set(node.id, { x: 110 + column * 280, y: 90 + row * 170, node }));
+      nodes.forEach((node, row) => place.set(node.id, { x: 110 + column * 280, y: 130 + row * 190, node }));
     });
     const width = 220 + Math.max(columns.length - 1, 0) * 280;
-    const height = 60 + tallest * 170;
+    const height = 80 + tallest * 190;
     const root = svg("svg", { viewBox: "0 0 " + width + " " + height, width, height, class: "map-svg" });
     const defs = svg("defs", {},
       svg("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 10, refY: 5, markerWidth: 8, markerHeight: 8, orient: "auto-start-reverse" },
@@ -624,7 +625,8 @@
         svg("circle", { cx: x, cy: y, r: radius }),
         svg("text", { x, y: y + 5, "text-anchor": "middle", class: "node-count" }, node.type === "client" ? "⚇" : String(node.count)),
         svg("text", { x, y: y + radius + 18, "text-anchor": "middle", class: "node-name" }, node.name),
-        svg("text", { x, y: y + radius + 34, "text-anchor": "middle", class: "node-facts" }, nodeFacts(node)));
+        svg("text", { x, y: y + radius + 34, "text-anchor": "middle", class: "node-facts" }, nodeFacts(node)),
+        svg("text", { x, y: y + radius + 50, "text-anchor": "middle", class: "node-ratios" }, ratios(node).join(" · ")));
       if (node.type !== "service" && node.type !== "client") {
         group.append(svg("text", { x, y: y - radius - 8, "text-anchor": "middle", class: "node-type" }, node.type));
       }
@@ -648,7 +650,7 @@
   function nodeFacts(node) {
     if (node.type === "client") return "";
     const noun = node.type === "remote" || node.type === "aws" ? " calls" : " requests";
-    return [node.count + noun, node.average_ms !== null ? "avg " + formatMs(node.average_ms) : null, ...ratios(node)]
+    return [node.count + noun, node.average_ms !== null ? "avg " + formatMs(node.average_ms) : null]
       .filter(Boolean).join(" · ");
   }
 
