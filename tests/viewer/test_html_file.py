@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from selenium.webdriver.common.by import By
 
 from tests.viewer import traces
 from tests.viewer.conftest import ViewerListener
 from tests.viewer.test_page import list_rows, map_edges, panel_sections, wait, waterfall
+from xraysink.receiver.record import Received
+from xraysink.viewer.page import PeriodicWriter
+from xraysink.viewer.store import TraceStore
 
 
 def test_the_file_written_on_stop_opens_offline_with_the_same_views(
@@ -53,7 +58,10 @@ def test_the_file_written_on_stop_opens_offline_with_the_same_views(
         By.CSS_SELECTOR, f'tr[data-trace-id="{sent["refresh"][0]["trace_id"]}"]'
     ).click()
     wait(browser, "return document.querySelectorAll('.wf-row:not(.wf-axis)').length === 5")
-    assert [(r["name"], r["kind"]) for r in waterfall(browser)] == [
+    rows = waterfall(browser)
+    # The page's policy allows its own inline script and style; bars are still to scale.
+    assert rows[3]["bar"] == pytest.approx(rows[0]["track"] * 20 / 46, abs=1.0)
+    assert [(r["name"], r["kind"]) for r in rows] == [
         ("inventory", "segment"),
         ("Create Task: refresh_cache", "embedded"),
         ("inventory", "segment"),
@@ -74,3 +82,19 @@ def test_the_file_written_on_stop_opens_offline_with_the_same_views(
     wait(browser, "return document.querySelectorAll('article.rejected').length === 2")
     assert "missing header" in browser.find_element(By.CSS_SELECTOR, ".rejected-list").text
     assert browser.execute_script("return window.__xss") is None
+
+
+def test_the_file_is_rewritten_while_traces_arrive(tmp_path: Path) -> None:
+    path = tmp_path / "live.html"
+    store = TraceStore()
+    writer = PeriodicWriter(path, store, every_s=0.05)
+    try:
+        doc = traces.missing_trace()[0]
+        store.add([Received.from_datagram(traces.datagram(doc), seq=0, sender="-", received_at=0)])
+        deadline = time.monotonic() + 10
+        while not (path.exists() and doc["trace_id"] in path.read_text("utf-8")):
+            assert time.monotonic() < deadline, "the file was not rewritten"
+            time.sleep(0.05)
+    finally:
+        writer.close()
+    assert not [p.name for p in tmp_path.iterdir() if p != path], "a temporary file was left"

@@ -49,8 +49,10 @@ class TraceStore:
     """
 
     def __init__(self, max_traces: int = MAX_TRACES, max_rejected: int = MAX_REJECTED) -> None:
-        if max_traces < 1 or max_rejected < 1:
-            raise ValueError(f"bounds must be >= 1, got {max_traces} and {max_rejected}")
+        if max_traces < 1:
+            raise ValueError(f"the viewer must keep at least 1 trace, got {max_traces}")
+        if max_rejected < 1:
+            raise ValueError(f"max_rejected must be >= 1, got {max_rejected}")
         self._max_traces = max_traces
         self._lock = threading.Lock()
         self._slots: OrderedDict[str, _Slot] = OrderedDict()
