@@ -304,15 +304,16 @@ def _layers(nodes: list[_NodeKey], edges: list[tuple[_NodeKey, _NodeKey]]) -> di
 
 def rejected(record: Received) -> dict[str, Any]:
     """A datagram X-Ray would reject: ``seq``, ``received_at`` (epoch s), ``sender``,
-    ``size`` (bytes), ``reasons`` (the parse error, or each validation reason), ``text``
-    (the listener's text report of it) and ``document`` (``None`` when it did not
-    parse)."""
+    ``size`` (bytes), ``label`` (``Received.label``: sequence, sender, name and id),
+    ``reasons`` (the parse error, or each validation reason), ``text`` (the listener's
+    text report of it) and ``document`` (``None`` when it did not parse)."""
     reasons = [str(record.parse_error)] if record.parse_error else list(record.problems)
     return {
         "seq": record.seq,
         "received_at": record.received_at,
         "sender": record.sender,
         "size": record.size,
+        "label": record.label,
         "reasons": reasons,
         "text": render_problems(record),
         "document": record.document,

@@ -100,6 +100,10 @@
     return (ms / 1000).toFixed(2) + " s";
   }
 
+  function plural(count, noun) {
+    return count + " " + noun + (count === 1 ? "" : "s");
+  }
+
   function percent(part, whole) {
     return whole ? Math.round((100 * part) / whole) + "%" : "0%";
   }
@@ -321,10 +325,10 @@
   function showStats(stats) {
     const box = document.getElementById("stats");
     const parts = [
-      stats.traces + " traces held (at most " + stats.max_traces + ")",
-      stats.received + " datagrams received",
+      plural(stats.traces, "trace") + " held (at most " + stats.max_traces + ")",
+      plural(stats.received, "datagram") + " received",
     ];
-    if (stats.evicted_traces) parts.push(stats.evicted_traces + " traces evicted (oldest first)");
+    if (stats.evicted_traces) parts.push(plural(stats.evicted_traces, "trace") + " evicted (oldest first)");
     if (stats.dropped_documents) parts.push(stats.dropped_documents + " documents over the per-trace bound dropped");
     parts.push(source.live ? "live" : "snapshot of " + formatTime(stats.generated_at));
     box.replaceChildren(...parts.map((part, n) => el("span", n === 2 && stats.evicted_traces ? "evicted" : "", part)));
@@ -447,7 +451,7 @@
             el("span", null, "trace " + trace.trace_id),
             el("span", null, formatTime(trace.start)),
             el("span", null, formatMs(trace.duration_ms)),
-            el("span", null, trace.entities + " entities")));
+            el("span", null, plural(trace.entities, "entity").replace(/ys$/, "ies"))));
         chart.replaceChildren(...waterfallRows(trace));
         select(state.route.entityId);
       });
@@ -692,9 +696,8 @@
         list.replaceChildren(...data.rejected.map((item) => {
           const card = el("article", "rejected",
             el("div", "facts",
-              el("span", null, "#" + item.seq),
-              el("span", null, "from " + item.sender),
-              el("span", null, item.size + " bytes"),
+              el("span", "label", item.label),
+              item.document !== null ? el("span", null, item.size + " bytes") : null,
               el("span", null, formatTime(item.received_at))),
             el("ul", "reasons", ...item.reasons.map((reason) => el("li", null, reason))),
             item.document !== null
