@@ -131,8 +131,11 @@ def waterfall(driver: Any) -> list[dict[str, Any]]:
     )
 
 
-def open_trace(driver: Any, listener: ViewerListener, trace_id: str) -> list[dict[str, Any]]:
-    show_list(driver, listener, len(list_rows(driver)) or 4)
+def open_trace(
+    driver: Any, listener: ViewerListener, trace_id: str, held: int = 4
+) -> list[dict[str, Any]]:
+    """Open ``trace_id`` from the list, which shows ``held`` traces."""
+    show_list(driver, listener, held)
     driver.find_element(By.CSS_SELECTOR, f'tr[data-trace-id="{trace_id}"]').click()
     wait(driver, "return document.querySelectorAll('.wf-row:not(.wf-axis)').length > 0")
     return waterfall(driver)
@@ -256,6 +259,21 @@ def test_new_documents_show_without_reloading(browser: Any, listener: ViewerList
     listener.send(*traces.missing_trace())
     wait(browser, "return document.querySelectorAll('table.traces tbody tr').length === 2")
     assert browser.execute_script("return window.__same_page") is True
+
+
+def test_an_open_waterfall_grows_as_its_trace_arrives(
+    browser: Any, listener: ViewerListener
+) -> None:
+    root, task, write, flush = traces.refresh_trace()
+    listener.send(root)
+    assert len(open_trace(browser, listener, root["trace_id"], held=1)) == 2
+    listener.send(task, write, flush)
+    wait(browser, "return document.querySelectorAll('.wf-row:not(.wf-axis)').length === 5")
+    assert [row["name"] for row in waterfall(browser)][2:] == [
+        "inventory",
+        "cache.write",
+        "cache.flush",
+    ]
 
 
 def test_hostile_text_is_shown_as_text_and_never_runs(
