@@ -14,11 +14,14 @@ import threading
 import time
 from collections import OrderedDict
 from types import FrameType
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from xraysink.receiver.report import render_problems
 from xraysink.receiver.server import Receiver, split_address
 from xraysink.receiver.tree import build_traces, render_trace
+
+if TYPE_CHECKING:
+    from xraysink.viewer.listen import ListenViewer
 
 _POLL_S = 0.1
 """Longest wait between checks for a stop signal, in seconds."""
@@ -72,6 +75,20 @@ def _parser() -> argparse.ArgumentParser:
         help="print a trace once no document for it arrived for this many seconds "
         "(default: %(default)s)",
     )
+    listen_parser.add_argument(
+        "--ui", action="store_true", help="also serve the trace viewer page at --ui-address"
+    )
+    listen_parser.add_argument(
+        "--ui-address", type=_address, default="127.0.0.1:2001", help="(default: %(default)s)"
+    )
+    listen_parser.add_argument(
+        "--html",
+        metavar="FILE",
+        help="write the viewer, data inline, to FILE (every 5 s and on stop)",
+    )
+    listen_parser.add_argument(
+        "--ui-traces", type=int, default=1000, help="traces the viewer keeps (default: %(default)s)"
+    )
     # Listed for --help only: main() hands "demo" and everything after it to the demo.
     commands.add_parser("demo", help="run the demo (arguments pass through)", add_help=False)
     return parser
@@ -89,7 +106,15 @@ def main(argv: list[str] | None = None) -> int:
 
         return demo_main(args[1:])
     options = _parser().parse_args(args)
-    return listen(options.address, jsonl=options.jsonl, settle=options.settle)
+    ui = options.ui_address if options.ui else None
+    return listen(
+        options.address,
+        jsonl=options.jsonl,
+        settle=options.settle,
+        ui=ui,
+        html=options.html,
+        ui_traces=options.ui_traces,
+    )
 
 
 def listen(
@@ -98,6 +123,9 @@ def listen(
     jsonl: str | None = None,
     settle: float = 0.5,
     out: TextIO | None = None,
+    ui: str | None = None,
+    html: str | None = None,
+    ui_traces: int = 1000,
 ) -> int:
     """Receive datagrams on UDP ``address`` and print what arrives until SIGINT/SIGTERM.
 
@@ -106,6 +134,8 @@ def listen(
     full if more of it arrives later; and each rejected datagram (``render_problems``) as
     it arrives. On a stop signal it prints the traces not yet settled, then
     ``stopped: N datagrams received, M rejected``. ``jsonl`` is passed to ``Receiver``.
+    With ``ui`` (``"HOST:PORT"``) or ``html`` (a file), ``xraysink.viewer`` also shows
+    the last ``ui_traces`` traces.
     Must run in the main thread (signal handlers). Returns 0 once stopped, 1 when the
     address cannot be bound.
     """
@@ -124,7 +154,19 @@ def listen(
             return 1
         with receiver:
             _say(stream, f"listening on {receiver.address}")
-            _Listener(receiver, settle, stream).run(stop)
+            viewer = None
+            if ui or html:
+                # Imported on use: without --ui/--html the listener loads no viewer code.
+                from xraysink.viewer.listen import open_viewer
+
+                viewer = open_viewer(ui, html, ui_traces, lambda text: _say(stream, text))
+                if viewer is None:
+                    return 1
+            try:
+                _Listener(receiver, settle, stream, viewer).run(stop)
+            finally:
+                if viewer is not None:
+                    viewer.close()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -138,8 +180,11 @@ def _say(stream: TextIO, text: str) -> None:
 class _Listener:
     """Turns a stream of received datagrams into settled trace trees and problem reports."""
 
-    def __init__(self, receiver: Receiver, settle: float, stream: TextIO) -> None:
+    def __init__(
+        self, receiver: Receiver, settle: float, stream: TextIO, viewer: ListenViewer | None = None
+    ) -> None:
         self._receiver = receiver
+        self._viewer = viewer
         self._settle = settle
         self._stream = stream
         # trace_id -> documents, least recently extended first.
@@ -170,7 +215,10 @@ class _Listener:
 
     def _collect(self) -> None:
         now = time.monotonic()
-        for record in self._receiver.take_records():
+        records = self._receiver.take_records()
+        if self._viewer is not None:
+            self._viewer.add(records)
+        for record in records:
             if record.document is None or record.problems:
                 self._rejected += 1
                 _say(self._stream, render_problems(record))

@@ -1,0 +1,1 @@
+"""Tests of the local trace viewer (xraysink.viewer)."""

@@ -1,0 +1,157 @@
+"""A real ``xraysink listen --ui`` process and a real headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import queue
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.viewer.traces import datagram
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+ROOT = Path(__file__).parent.parent.parent
+
+
+class ViewerListener:
+    """``python -m xraysink.cli listen --ui`` on free ports, its output read in the
+    background."""
+
+    def __init__(self, *extra: str) -> None:
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "xraysink.cli",
+                "listen",
+                "--address",
+                "127.0.0.1:0",
+                "--ui",
+                "--ui-address",
+                "127.0.0.1:0",
+                "--settle",
+                "0.1",
+                *extra,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        assert self.process.stdout is not None
+        self.reader = threading.Thread(target=self._read, args=(self.process.stdout,), daemon=True)
+        self.reader.start()
+        first = self.next_line()
+        assert first.startswith("listening on 127.0.0.1:"), first
+        self.port = int(first.rsplit(":", 1)[1])
+        line = self.next_line()
+        while not line.startswith("viewer on "):
+            line = self.next_line()
+        self.url = line.removeprefix("viewer on ")
+        self.sent = 0
+
+    def _read(self, stdout: Any) -> None:
+        for line in stdout:
+            self.lines.put(line.rstrip("\n"))
+
+    def next_line(self, timeout: float = 15.0) -> str:
+        try:
+            return self.lines.get(timeout=timeout)
+        except queue.Empty:
+            self.process.kill()
+            _, stderr = self.process.communicate()
+            raise AssertionError(f"no output line in {timeout}s; stderr: {stderr}") from None
+
+    def send(self, *docs: dict[str, Any] | bytes) -> None:
+        """Send each document (or raw payload) as one datagram and wait until the viewer
+        has received them all."""
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            for doc in docs:
+                payload = doc if isinstance(doc, bytes) else datagram(doc)
+                sock.sendto(payload, ("127.0.0.1", self.port))
+        self.sent += len(docs)
+        deadline = time.monotonic() + 10
+        while self.api("status")["received"] < self.sent:
+            assert time.monotonic() < deadline, "the viewer did not receive every datagram"
+            time.sleep(0.05)
+
+    def api(self, path: str) -> Any:
+        with urllib.request.urlopen(self.url + "api/" + path, timeout=5) as response:
+            return json.loads(response.read())
+
+    def stop(self) -> list[str]:
+        """SIGINT; the output lines after the ones already read."""
+        self.process.send_signal(signal.SIGINT)
+        returncode = self.process.wait(timeout=15)
+        self.reader.join(timeout=10)
+        assert self.process.stderr is not None
+        assert returncode == 0, self.process.stderr.read()
+        rest = []
+        while not self.lines.empty():
+            rest.append(self.lines.get())
+        return rest
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.communicate()
+
+
+@pytest.fixture
+def listener() -> Iterator[ViewerListener]:
+    started = ViewerListener()
+    yield started
+    started.kill()
+
+
+def chromium_driver() -> Any:
+    """A headless Chromium (Selenium WebDriver) with a fresh profile; quit it after use.
+    Skips the test when Chromium is not installed."""
+    if not Path(CHROMIUM).exists() or not Path(CHROMEDRIVER).exists():
+        pytest.skip(f"{CHROMIUM} or {CHROMEDRIVER} is missing: the viewer tests need Chromium")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1400,900",
+    ):
+        options.add_argument(argument)
+    profile = tempfile.mkdtemp(prefix="xraysink-chromium-")
+    options.add_argument(f"--user-data-dir={profile}")
+    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    driver.profile_dir = profile
+    return driver
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    driver = chromium_driver()
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(driver.profile_dir, ignore_errors=True)

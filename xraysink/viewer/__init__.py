@@ -1,0 +1,1 @@
+"""A local web viewer for the traces ``xraysink listen`` receives: list, waterfall, map."""
