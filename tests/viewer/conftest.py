@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.viewer.traces import datagram
+from tests.documents import datagram
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from selenium.webdriver.common.by import By
 
+from tests.documents import datagram
 from tests.viewer import traces
 from tests.viewer.conftest import ViewerListener
 from tests.viewer.test_page import list_rows, map_edges, panel_sections, wait, waterfall
@@ -90,7 +91,7 @@ def test_the_file_is_rewritten_while_traces_arrive(tmp_path: Path) -> None:
     writer = PeriodicWriter(path, store, every_s=0.05)
     try:
         doc = traces.missing_trace()[0]
-        store.add([Received.from_datagram(traces.datagram(doc), seq=0, sender="-", received_at=0)])
+        store.add([Received.from_datagram(datagram(doc), seq=0, sender="-", received_at=0)])
         deadline = time.monotonic() + 10
         while not (path.exists() and doc["trace_id"] in path.read_text("utf-8")):
             assert time.monotonic() < deadline, "the file was not rewritten"

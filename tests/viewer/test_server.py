@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.documents import datagram
 from tests.viewer import traces
 from tests.viewer.conftest import ViewerListener
 from xraysink.receiver.record import Received
@@ -45,7 +46,7 @@ def test_json_and_page_are_served_with_their_types_and_policy(
 ) -> None:
     store, server = served
     docs = traces.inventory_trace()
-    store.add(received(n, traces.datagram(doc)) for n, doc in enumerate(docs))
+    store.add(received(n, datagram(doc)) for n, doc in enumerate(docs))
     response = get(server, "/api/trace/" + docs[0]["trace_id"])
     assert response.status == 200
     assert response.getheader("Content-Type") == "application/json"
@@ -84,7 +85,7 @@ def test_the_store_evicts_the_least_recently_extended_trace_and_counts_drops() -
         "late", 0.0, 0.001, type="subsegment", trace_id=first["trace_id"], parent_id=first["id"]
     )
     payloads = [first, second, late, third]
-    store.add(received(n, traces.datagram(doc)) for n, doc in enumerate(payloads))
+    store.add(received(n, datagram(doc)) for n, doc in enumerate(payloads))
     store.add(received(9 + n, b"junk") for n in range(3))
     # The late subsegment kept the first trace; the second, least recently extended, went.
     assert {row["trace_id"] for row in store.summaries()} == {first["trace_id"], third["trace_id"]}

@@ -4,17 +4,11 @@ document whose every text field is hostile markup."""
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from typing import Any
 
-HEADER = b'{"format":"json","version":1}\n'
 BASE = float(int(time.time()))
-
-
-def datagram(doc: dict[str, Any]) -> bytes:
-    return HEADER + json.dumps(doc).encode()
 
 
 def trace_id() -> str:

@@ -22,7 +22,7 @@ from typing import Any
 
 from xraysink.receiver.record import Received
 from xraysink.receiver.report import render_problems
-from xraysink.receiver.tree import Entity, Trace
+from xraysink.receiver.tree import Node, Trace
 
 CLIENT = "client"
 """Node type of the callers of root segments (a user, or a service not reporting here)."""
@@ -31,7 +31,7 @@ _FLAGS = ("error", "fault", "throttle")
 _DOWNSTREAM = frozenset({"remote", "aws"})
 
 
-def _drawn(trace: Trace) -> Iterator[tuple[int, Entity]]:
+def _drawn(trace: Trace) -> Iterator[tuple[int, Node]]:
     """Drawn entities with their depth, depth first, children by start time (as the text
     tree draws them): roots first, then orphans."""
     stack = [(0, entity) for entity in reversed(trace.roots + trace.orphans)]
@@ -74,7 +74,7 @@ def _flags(doc: Mapping[str, Any]) -> dict[str, bool]:
     return {flag: doc.get(flag) is True for flag in _FLAGS}
 
 
-def _end_time(entity: Entity) -> float | None:
+def _end_time(entity: Node) -> float | None:
     return _number(entity.doc.get("end_time"))
 
 
@@ -119,7 +119,7 @@ def summarize(trace: Trace) -> dict[str, Any]:
     }
 
 
-def _kind(entity: Entity) -> str:
+def _kind(entity: Node) -> str:
     if entity.embedded_in is not None:
         return "embedded"
     return "segment" if entity.is_segment else "independent"
@@ -186,7 +186,7 @@ class _Tally:
         self.total_ms = 0.0
         self.timed = 0
 
-    def add(self, entity: Entity | None) -> None:
+    def add(self, entity: Node | None) -> None:
         self.count += 1
         if entity is None:
             return
@@ -210,7 +210,7 @@ class _Tally:
 _NodeKey = tuple[str, str]
 
 
-def _segment_node(entity: Entity) -> _NodeKey:
+def _segment_node(entity: Node) -> _NodeKey:
     origin = entity.doc.get("origin")
     return (entity.name, origin if isinstance(origin, str) else "service")
 
@@ -230,14 +230,14 @@ def service_map(traces: Iterable[Trace]) -> dict[str, Any]:
     edges: dict[tuple[_NodeKey, _NodeKey], _Tally] = {}
     client = ("Client", CLIENT)
 
-    def count(caller: _NodeKey | None, callee: _NodeKey, entity: Entity | None) -> None:
+    def count(caller: _NodeKey | None, callee: _NodeKey, entity: Node | None) -> None:
         nodes.setdefault(callee, _Tally()).add(entity)
         if caller is not None:
             nodes.setdefault(caller, _Tally())
             edges.setdefault((caller, callee), _Tally()).add(entity)
 
     for trace in traces:
-        parent_of: dict[int, Entity] = {}
+        parent_of: dict[int, Node] = {}
         drawn = [entity for _, entity in _drawn(trace)]
         for entity in drawn:
             for child in entity.children:
@@ -272,9 +272,9 @@ def service_map(traces: Iterable[Trace]) -> dict[str, Any]:
     }
 
 
-def _owner(parent_of: Mapping[int, Entity], entity: Entity) -> Entity | None:
+def _owner(parent_of: Mapping[int, Node], entity: Node) -> Node | None:
     """The segment ``entity`` belongs to: itself, or its nearest segment ancestor."""
-    current: Entity | None = entity
+    current: Node | None = entity
     while current is not None and not current.is_segment:
         current = parent_of.get(id(current))
     return current
