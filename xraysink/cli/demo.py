@@ -12,8 +12,10 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 from xraysink.receiver.server import Receiver
@@ -31,6 +33,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--timeout", type=float, default=30.0, help="seconds to wait for the server"
     )
+    parser.add_argument(
+        "--html",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "xraysink-demo.html",
+        help="where to write the traces as a trace viewer page",
+    )
     args = parser.parse_args(argv)
     try:
         import httpx
@@ -47,7 +55,26 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             server.terminate()
             server.wait(10)
-        return _report(receiver, roots)
+        status = _report(receiver, roots)
+        _write_viewer(receiver, args.html)
+        return status
+
+
+def _write_viewer(receiver: Receiver, path: Path) -> None:
+    from xraysink.viewer.page import write_html
+    from xraysink.viewer.store import TraceStore
+
+    store = TraceStore()
+    store.add(receiver.records)
+    try:
+        write_html(path, store)
+    except OSError as error:
+        print(f"(the trace viewer page could not be written: {error})")
+        return
+    print(
+        f"\nSee the traces in a browser: file://{path.resolve()}\n"
+        "Live, for your own app: xraysink listen --ui, then open http://127.0.0.1:2001/"
+    )
 
 
 def _start_server(app: str, daemon_port: int, timeout: float) -> tuple[subprocess.Popen[str], str]:
