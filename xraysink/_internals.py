@@ -2,21 +2,24 @@
 
 The OpenTelemetry SDK's public properties are Python-level calls, and its
 ``attributes``/``events``/``links`` build a mapping proxy or a tuple under a lock:
-on the per-span paths the private fields cost a fraction. Each reader returns None
-(or takes the public path) when the private layout is not the one expected, so an
-SDK release that renames one slows xraysink down and breaks nothing;
+on the per-span paths the private fields cost a fraction. The readers here are C
+getters (``operator.attrgetter``/``itemgetter``) or one function, so that the fast
+path costs no extra Python call; each raises (or returns None) when the private
+layout is not the one expected, and its caller then takes the public path. An SDK
+release that renames one slows xraysink down and breaks nothing;
 ``tests/test_internals.py`` fails when a fast path silently stops being taken.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from operator import attrgetter, itemgetter
+from typing import Any, Final
 
 from opentelemetry.attributes import BoundedAttributes
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.util import BoundedList
-from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind
+from opentelemetry.trace import NonRecordingSpan
 
 from xraysink._types import SpanFields
 
@@ -25,28 +28,29 @@ try:
 except ImportError:  # a release that renames it: every span takes the public path
     _SdkSpan = None  # type: ignore[assignment,misc]
 
+#: Span types whose ``SpanContext`` ``CONTEXT_OF`` reads (the SDK's span and the API's
+#: non-recording one); for any other type use ``Span.get_span_context()``.
+CONTEXT_TYPES: Final = frozenset(kind for kind in (_SdkSpan, NonRecordingSpan) if kind is not None)
+#: ``span -> SpanContext`` for ``CONTEXT_TYPES``: skips an ABC ``isinstance`` and a call.
+CONTEXT_OF: Final = attrgetter("_context")
+#: ``span -> (context, parent, kind, start_time)`` of a span being started (the SDK's
+#: ``_Span``); raises ``AttributeError`` for another layout: read the properties then.
+START_FIELDS: Final = attrgetter("_context", "_parent", "_kind", "_start_time")
+
+_READABLE_FIELDS = itemgetter(
+    "_name",
+    "_context",
+    "_parent",
+    "_kind",
+    "_start_time",
+    "_end_time",
+    "_status",
+    "_resource",
+    "_attributes",
+    "_events",
+    "_links",
+)
 _EMPTY: Mapping[Any, Any] = {}
-
-
-def span_context_fast(value: object) -> SpanContext | None:
-    """The ``SpanContext`` of the SDK's span or the API's non-recording span, read
-    from ``_context`` (skips an ABC ``isinstance`` and a method call); None for
-    anything else, which then takes ``Span.get_span_context()``."""
-    kind = type(value)
-    if kind is _SdkSpan or kind is NonRecordingSpan:
-        context = getattr(value, "_context", None)
-        if type(context) is SpanContext:
-            return context
-    return None
-
-
-def start_fields(span: Any) -> tuple[SpanContext | None, SpanContext | None, SpanKind, int | None]:
-    """``(context, parent, kind, start_time)`` of a span being started, in ns; the
-    SDK's own fields, else the public properties."""
-    try:
-        return span._context, span._parent, span._kind, span._start_time
-    except AttributeError:
-        return span.get_span_context(), span.parent, span.kind, span.start_time
 
 
 def _inner_attributes(raw: Any) -> Mapping[Any, Any]:
@@ -71,36 +75,50 @@ def _inner_sequence(raw: Any) -> Sequence[Any]:
     raise TypeError("unexpected sequence container")
 
 
-def read_span_fast(span: ReadableSpan) -> SpanFields | None:
-    """The fields of the SDK's own ``ReadableSpan`` (what ``SpanProcessor.on_end``
-    receives) from its instance dictionary and its containers' inner data; None for
-    a subclass or a layout this does not know, which then takes the properties."""
-    if type(span) is not ReadableSpan:
-        return None
-    fields = vars(span)
-    try:
-        attributes = fields["_attributes"]
-        events = fields["_events"]
-        links = fields["_links"]
-        events_kind, links_kind = type(events), type(links)
-        return SpanFields(
-            fields["_name"],
-            fields["_context"],
-            fields["_parent"],
-            fields["_kind"],
-            fields["_start_time"],
-            fields["_end_time"],
-            fields["_status"],
-            fields["_resource"],
+def read_span(span: ReadableSpan) -> SpanFields:
+    """A finished span's fields. The SDK's own ``ReadableSpan`` (what
+    ``SpanProcessor.on_end`` receives) is read from its instance dictionary and its
+    containers' inner data; a subclass, or a layout this does not know, through the
+    public properties."""
+    if type(span) is ReadableSpan:
+        try:
+            fields = _READABLE_FIELDS(vars(span))
+            attributes, events, links = fields[8], fields[9], fields[10]
+            event_kind, links_kind = type(events), type(links)
             # Most spans: a plain inner dict, no events, no links; tested inline.
-            attributes._dict
-            if type(attributes) is BoundedAttributes and type(attributes._dict) is dict
-            else _inner_attributes(attributes),
-            () if events_kind is BoundedList and not events._dq else _inner_sequence(events),
-            () if links_kind is BoundedList and not links._dq else _inner_sequence(links),
-        )
-    except (KeyError, AttributeError, TypeError):
-        return None
+            return (
+                *fields[:8],
+                attributes._dict
+                if type(attributes) is BoundedAttributes and type(attributes._dict) is dict
+                else _inner_attributes(attributes),
+                () if event_kind is BoundedList and not events._dq else _inner_sequence(events),
+                () if links_kind is BoundedList and not links._dq else _inner_sequence(links),
+            )
+        except (KeyError, AttributeError, TypeError):
+            pass
+    attributes = span.attributes
+    return (
+        span.name,
+        span.context,
+        span.parent,
+        span.kind,
+        span.start_time,
+        span.end_time,
+        span.status,
+        span.resource,
+        attributes if attributes is not None else _EMPTY,
+        tuple(span.events),
+        tuple(span.links),
+    )
+
+
+def fast_path_taken(span: ReadableSpan) -> bool:
+    """Whether ``read_span`` reads ``span`` from the SDK's private layout (for tests)."""
+    try:
+        _READABLE_FIELDS(vars(span))
+    except (KeyError, TypeError):
+        return False
+    return type(span) is ReadableSpan
 
 
 def wrap_send_request(wrapper: Any) -> bool:

@@ -25,8 +25,8 @@ from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from opentelemetry.trace import SpanKind
 
 from xraysink._fork import renew_after_fork
-from xraysink._internals import start_fields
-from xraysink._types import IS_REMOTE, SPAN_ID, TRACE_FLAGS, Entity, SpanFields
+from xraysink._internals import START_FIELDS
+from xraysink._types import CONTEXT, IS_REMOTE, SPAN_ID, TRACE_FLAGS, Entity, SpanFields
 from xraysink.emitters.base import DaemonUnresolved, DatagramEmitter, Document, Emitter
 from xraysink.emitters.udp import SEND_ERRORS, UDPDaemonEmitter
 from xraysink.export.assemble import nest
@@ -111,10 +111,14 @@ class XRaySpanProcessor(SpanProcessor):
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
         # One frame per span: the whole body is guarded here, not in a helper.
         try:
-            context, parent, kind, start = start_fields(span)
+            try:
+                context, parent, kind, start = START_FIELDS(span)
+            except AttributeError:
+                context = span.get_span_context()
+                parent, kind, start = span.parent, span.kind, span.start_time
             # A span without a context (never made by the SDK) raises here and is
             # counted as dropped.
-            span_id = context[SPAN_ID]  # type: ignore[index]
+            span_id = context[SPAN_ID]
             stale: list[Entity] = []
             with self._lock:
                 if parent is None or parent[IS_REMOTE] or kind is _SERVER:
@@ -161,7 +165,7 @@ class XRaySpanProcessor(SpanProcessor):
                 # A span whose fields cannot be read still ends its place in its trace.
                 fields = None
                 self._drop("translation")
-            context = fields.context if fields is not None else span.context
+            context = fields[CONTEXT] if fields is not None else span.context
             span_id: int = context[SPAN_ID]  # type: ignore[index]
             sampled = context[TRACE_FLAGS] & 1  # type: ignore[index]
             recorded = recorded_entities.pop(span_id, None) if recorded_entities else None

@@ -91,20 +91,21 @@ def parse_trace_header(value: str | None) -> TraceHeader | None:
 
 _MASK_64 = (1 << 64) - 1
 _MASK_128 = (1 << 128) - 1
-# Spans of one trace end together: remembering the last conversion saves most of them.
-_last_trace_id: tuple[int, str] = (-1, "")
+#: ``[(trace id, its text)]``, the last conversion of :func:`format_trace_id`: spans of
+#: one trace end together, so most conversions are the last one again. The translator
+#: checks it before calling, which saves a Python call per entity.
+TRACE_ID_MEMO: list[tuple[int, str]] = [(-1, "")]
 
 
 def format_trace_id(trace_id: int) -> str:
     """128-bit OpenTelemetry trace id -> X-Ray ``1-xxxxxxxx-xxxxxxxxxxxxxxxxxxxxxxxx``
     (the X-Ray trace id format: version, 8 hex digits of epoch seconds, 24 hex)."""
-    global _last_trace_id
-    last = _last_trace_id
+    last = TRACE_ID_MEMO[0]
     if last[0] == trace_id:
         return last[1]
     digits = (trace_id & _MASK_128).to_bytes(16, "big").hex()
     text = "1-" + digits[:8] + "-" + digits[8:]
-    _last_trace_id = (trace_id, text)
+    TRACE_ID_MEMO[0] = (trace_id, text)
     return text
 
 

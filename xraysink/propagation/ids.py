@@ -8,7 +8,7 @@ from opentelemetry import context as otel_context
 from opentelemetry.sdk.extension.aws.trace import AwsXRayIdGenerator
 
 from xraysink.propagation.header import TraceHeader
-from xraysink.propagation.keys import HEADER_KEY, take_expected_root
+from xraysink.propagation.keys import HEADER_KEY, expected_root
 
 
 class XRayIdGenerator(AwsXRayIdGenerator):
@@ -24,7 +24,9 @@ class XRayIdGenerator(AwsXRayIdGenerator):
     """
 
     def generate_trace_id(self) -> int:
-        expected = take_expected_root()
+        expected = expected_root.get()
+        if expected is not None:
+            expected_root.set(None)
         header = otel_context.get_current().get(HEADER_KEY)
         if isinstance(header, TraceHeader) and header.parent_id is None:
             return header.trace_id
@@ -33,7 +35,8 @@ class XRayIdGenerator(AwsXRayIdGenerator):
         return _new_trace_id(self)
 
     def generate_span_id(self) -> int:
-        take_expected_root()
+        if expected_root.get() is not None:
+            expected_root.set(None)
         return _new_span_id(self)
 
 

@@ -13,7 +13,7 @@ from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.trace import INVALID_SPAN_CONTEXT, SpanContext
 
-from xraysink._internals import span_context_fast
+from xraysink._internals import CONTEXT_OF, CONTEXT_TYPES
 
 #: The parsed ``X-Amzn-Trace-Id`` (a ``TraceHeader``) of the request, when it had one.
 HEADER_KEY = otel_context.create_key("xraysink-trace-header")
@@ -22,15 +22,15 @@ HEADER_KEY = otel_context.create_key("xraysink-trace-header")
 #: 4 times per X-Ray SDK subsegment) read the context with it: two calls fewer each.
 SPAN_KEY = next(iter(trace.set_span_in_context(trace.INVALID_SPAN, Context())))
 
-_expected_root: ContextVar[int | None] = ContextVar("xraysink_expected_root", default=None)
+#: See :func:`expect_root`; the id generator reads and clears it.
+expected_root: ContextVar[int | None] = ContextVar("xraysink_expected_root", default=None)
 
 
 def span_context_of(value: object) -> SpanContext:
     """The ``SpanContext`` of ``value``, a context's ``SPAN_KEY`` entry;
     ``INVALID_SPAN_CONTEXT`` when it is no ``Span`` (missing, or anything else)."""
-    context = span_context_fast(value)
-    if context is not None:
-        return context
+    if type(value) in CONTEXT_TYPES:
+        return CONTEXT_OF(value)  # type: ignore[no-any-return]
     if isinstance(value, trace.Span):
         return value.get_span_context()
     return INVALID_SPAN_CONTEXT
@@ -46,12 +46,4 @@ def expect_root(trace_id: int) -> None:
     context, so the header in the extracted one cannot reach it otherwise.
     ``trace_id`` is the 128-bit OpenTelemetry trace id.
     """
-    _expected_root.set(trace_id)
-
-
-def take_expected_root() -> int | None:
-    """What :func:`expect_root` set in this context, cleared by the reading."""
-    expected = _expected_root.get()
-    if expected is not None:
-        _expected_root.set(None)
-    return expected
+    expected_root.set(trace_id)
