@@ -112,6 +112,10 @@ class XRaySpanProcessor(SpanProcessor):
         # Spans open in the parent process at fork: the parent sends them, the child must not.
         self._inherited: set[int] = set()
         _live.add(self)
+        # Emitters that send on their own thread count their sends and drops here.
+        attach = getattr(self.emitter, "attach", None)
+        if attach is not None:
+            attach(self._record)
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
         # One frame per span: the whole body is guarded here, not in a helper.
@@ -272,6 +276,12 @@ class XRaySpanProcessor(SpanProcessor):
                 exc_info=True,
             )
 
+    def _record(self, name: str, n: int) -> None:
+        with self._lock:
+            self.stats[name] += n
+            if name.startswith("dropped_"):
+                self.stats["dropped"] += n
+
     def local_root_id(self, span_id: int) -> int | None:
         """Span id of the local root of the open span ``span_id`` while that root
         is open too; None otherwise (what the recorder bridge's stand-ins need)."""
@@ -280,19 +290,24 @@ class XRaySpanProcessor(SpanProcessor):
 
     def shutdown(self) -> None:
         """Send everything still held back (``force_flush``); ``TracerProvider`` calls
-        this at interpreter exit (its ``shutdown_on_exit``)."""
+        this at interpreter exit (its ``shutdown_on_exit``), then the emitter's ``shutdown``."""
         self.force_flush()
+        shutdown = getattr(self.emitter, "shutdown", None)
+        if shutdown is not None:
+            shutdown()
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         """Send every ended span still waiting for its local root, on its own; the
-        open roots keep collecting children that end later. Returns True."""
+        open roots keep collecting children that end later; then the emitter's
+        ``force_flush(timeout_millis)`` where it has one. Returns its result, else True."""
         with self._lock:
             waiting = [entity for trace in self._waiting.values() for entity in trace[1]]
             for trace in self._waiting.values():
                 trace[1].clear()
         if waiting:
             self._send_all(nest([], waiting))
-        return True
+        flush = getattr(self.emitter, "force_flush", None)
+        return bool(flush(timeout_millis)) if flush is not None else True
 
     def _after_fork_in_child(self) -> None:
         # The parent still holds (and will send) what waited at fork time; the child
