@@ -198,6 +198,9 @@ class RecorderBridge(Context):  # type: ignore[misc]
             if ended is not None:
                 _ended.set(None)
                 return ended
+            if otel_context.get_value(otel_context._SUPPRESS_INSTRUMENTATION_KEY):
+                # Tracing is off here on purpose (an exporter's own calls): not an error.
+                return None
             return super().get_trace_entity()
         span_id = span_context[1]
         opened = _open.get(span_id)
