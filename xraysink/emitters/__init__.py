@@ -1,0 +1,1 @@
+"""Emitters: where the span processor's documents go (the daemon over UDP, the X-Ray API)."""
