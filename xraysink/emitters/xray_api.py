@@ -190,7 +190,6 @@ class XRayAPIEmitter(DatagramEmitter):
         )
         self.stats: Counter[str] = Counter()
         self._record: Callable[[str, int], None] | None = None
-        self._logged: set[str] = set()
         self._fresh_state()
         _live.add(self)
 
@@ -392,18 +391,19 @@ class XRayAPIEmitter(DatagramEmitter):
             config=self._config,
         )
 
-    def _count(self, name: str, n: int) -> None:
+    def _count(self, name: str, n: int) -> bool:
+        """Add ``n`` to counter ``name``; True the first time ``name`` is counted."""
         with self._lock:
+            first = name not in self.stats
             self.stats[name] += n
         record = self._record
         if record is not None:
             record(name, n)
+        return first
 
     def _drop(self, kind: str, n: int) -> None:
         name = "dropped_api_" + kind
-        self._count(name, n)
-        if kind not in self._logged:
-            self._logged.add(kind)
+        if self._count(name, n):
             logger.warning(
                 "xraysink: %d document(s) dropped: %s (first of its kind; further ones only "
                 "counted as %s)",
