@@ -421,9 +421,14 @@ def test_the_emitters_own_calls_are_never_traced(moto_url: str, mode: str) -> No
     assert len(found) == 1 + app_call_spans
 
 
-def test_a_forked_child_sends_its_own_documents_once(moto_url: str) -> None:
-    provider, processor = pipeline(XRayAPIEmitter(endpoint_url=moto_url, interval_seconds=IDLE))
-    parent_made = burst(provider, 20, children=2)
+@pytest.mark.parametrize(
+    ("interval", "traces"), [(IDLE, 20), (0.01, 150)], ids=["queued_at_fork", "sending_at_fork"]
+)
+def test_a_forked_child_sends_its_own_documents_once(
+    moto_url: str, interval: float, traces: int
+) -> None:
+    provider, processor = pipeline(XRayAPIEmitter(endpoint_url=moto_url, interval_seconds=interval))
+    parent_made = burst(provider, traces, children=2)
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child reports through the pipe
@@ -442,9 +447,9 @@ def test_a_forked_child_sends_its_own_documents_once(moto_url: str) -> None:
     assert os.waitpid(pid, 0)[1] == 0
     assert child["flushed"]
     assert provider.force_flush(30_000)
-    assert processor.stats["api_documents"] == 40
+    assert processor.stats["api_documents"] == 2 * traces
     made = {**parent_made, **child["made"]}
-    assert len(made) == 35
+    assert len(made) == traces + 15
     assert stored(moto_url, list(made)) == {trace: sorted(ids) for trace, ids in made.items()}
     provider.shutdown()
 
