@@ -335,11 +335,12 @@ def test_force_flush_gives_up_at_its_timeout() -> None:
 
 def test_shutdown_sends_what_is_queued_then_drops_later_documents() -> None:
     with fake_xray() as (url, fake):
-        provider, processor = pipeline(XRayAPIEmitter(endpoint_url=url, interval_seconds=IDLE))
+        emitter = XRayAPIEmitter(endpoint_url=url, interval_seconds=IDLE)
+        provider, processor = pipeline(emitter)
         ids = roots(provider, 9)
         provider.shutdown()
         assert sorted(fake.ids()) == sorted(ids)
-        processor.emitter.send(b'{"id":"0000000000000001"}')  # type: ignore[attr-defined]
+        emitter.send(b'{"id":"0000000000000001"}')
         assert processor.stats["dropped_api_shutdown"] == 1
 
 
