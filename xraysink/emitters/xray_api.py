@@ -20,8 +20,9 @@ retryable error code is sent again under the same bound.
 
 The emitter's own calls run with OpenTelemetry's suppress-instrumentation context keys
 set, so ``opentelemetry-instrumentation-botocore`` (and the urllib3/requests
-instrumentations) record nothing for them; aws_xray_sdk's botocore patch leaves
-``PutTraceSegments`` untraced itself.
+instrumentations) record nothing for them. aws_xray_sdk's botocore patch leaves
+``PutTraceSegments`` untraced itself, and xraysink's recorder bridge has no current
+entity under those keys, so its header injection logs no missing-context error.
 """
 
 from __future__ import annotations
