@@ -11,7 +11,15 @@ from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerPro
 from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags
 
 from tests.scripts import run_python
-from xraysink._internals import CONTEXT_OF, CONTEXT_TYPES, START_FIELDS, fast_path_taken
+from xraysink._internals import (
+    CONTEXT_OF,
+    CONTEXT_TYPES,
+    START_FIELDS,
+    SUPPRESS_KEYS,
+    fast_path_taken,
+    tracing_suppressed,
+    untraced_context,
+)
 from xraysink._types import ATTRIBUTES, END_TIME, EVENTS, NAME
 from xraysink.propagation.keys import span_context_of
 from xraysink.receiver import Receiver
@@ -118,3 +126,17 @@ def test_an_sdk_without_its_private_span_class_still_traces(receiver: Receiver) 
     (segment,) = receiver.documents
     assert segment["name"] == "renamed"
     assert [sub["name"] for sub in segment["subsegments"]] == ["child"]
+
+
+def test_untraced_context_turns_instrumentations_off() -> None:
+    from opentelemetry import context as otel_context
+    from opentelemetry.instrumentation.utils import is_instrumentation_enabled
+
+    assert len(SUPPRESS_KEYS) == 2
+    assert is_instrumentation_enabled() and not tracing_suppressed()
+    token = otel_context.attach(untraced_context())
+    try:
+        assert not is_instrumentation_enabled()
+        assert tracing_suppressed()
+    finally:
+        otel_context.detach(token)

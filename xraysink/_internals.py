@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from operator import attrgetter, itemgetter
 from typing import Any, Final
 
+from opentelemetry import context as otel_context
 from opentelemetry.attributes import BoundedAttributes
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.util import BoundedList
@@ -133,3 +134,30 @@ def wrap_send_request(wrapper: Any) -> bool:
         return False
     wrapt.wrap_function_wrapper(http.client, "HTTPConnection._send_request", wrapper)
     return True
+
+
+#: OpenTelemetry's suppress-instrumentation context keys (``opentelemetry.context``
+#: keeps them private; every instrumentation checks them): set, the calls made under
+#: them (the X-Ray API emitter's, the sampler's polls) are never traced. Empty when a
+#: release renames them, and then those calls may be traced.
+SUPPRESS_KEYS: Final = tuple(
+    key
+    for key in (
+        getattr(otel_context, "_SUPPRESS_INSTRUMENTATION_KEY", None),
+        getattr(otel_context, "_SUPPRESS_HTTP_INSTRUMENTATION_KEY", None),
+    )
+    if key is not None
+)
+
+
+def untraced_context() -> otel_context.Context:
+    """A context under which no OpenTelemetry instrumentation records (``SUPPRESS_KEYS``)."""
+    context = otel_context.get_current()
+    for key in SUPPRESS_KEYS:
+        context = otel_context.set_value(key, True, context)
+    return context
+
+
+def tracing_suppressed() -> bool:
+    """Whether the current context suppresses instrumentation (``SUPPRESS_KEYS``)."""
+    return bool(SUPPRESS_KEYS) and bool(otel_context.get_value(SUPPRESS_KEYS[0]))

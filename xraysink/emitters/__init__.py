@@ -1,1 +1,1 @@
-"""Where documents go: the X-Ray daemon over UDP."""
+"""Where the span processor's documents go: the daemon over UDP, the X-Ray API."""

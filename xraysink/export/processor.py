@@ -107,6 +107,10 @@ class XRaySpanProcessor(SpanProcessor):
         # Spans open in the parent process at fork: the parent sends them, the child must not.
         self._inherited: set[int] = set()
         renew_after_fork(self)
+        # Emitters that send on their own thread count their sends and drops here.
+        attach = getattr(self.emitter, "attach", None)
+        if attach is not None:
+            attach(self._record)
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
         # One frame per span: the whole body is guarded here, not in a helper.
@@ -264,6 +268,12 @@ class XRaySpanProcessor(SpanProcessor):
                 kind,
                 exc_info=True,
             )
+
+    def _record(self, name: str, n: int) -> None:
+        with self._lock:
+            self.stats[name] += n
+            if name.startswith("dropped_"):
+                self.stats["dropped"] += n
 
     def local_root_id(self, span_id: int) -> int | None:
         """Span id of the local root of the open span ``span_id`` while that root

@@ -36,6 +36,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags
 
+from xraysink._internals import tracing_suppressed
 from xraysink._types import IS_REMOTE, IS_VALID, NAME_ATTRIBUTE, SPAN_ID
 from xraysink._version import __version__
 from xraysink.propagation.header import TraceHeader, format_trace_id, parse_trace_id
@@ -197,6 +198,9 @@ class RecorderBridge(Context):  # type: ignore[misc]
             if ended is not None:
                 _ended.set(None)
                 return ended
+            if tracing_suppressed():
+                # Tracing is off here on purpose (an exporter's own calls): not an error.
+                return None
             return super().get_trace_entity()
         span_id = span_context[SPAN_ID]
         opened = _open.get(span_id)
