@@ -7,23 +7,21 @@ One ``TracerProvider`` holds everything (SPEC §2): ``XRayIdGenerator``,
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import wrapt
 from opentelemetry import propagate, trace
-from opentelemetry.propagators.composite import CompositePropagator
 from opentelemetry.sdk.resources import Resource, ResourceDetector
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.sampling import ALWAYS_ON, Sampler
 
+from xraysink import environment
 from xraysink.detectors import layered_resource
 from xraysink.emitter import Emitter, UDPDaemonEmitter
 from xraysink.ids import XRayIdGenerator
 from xraysink.processor import XRaySpanProcessor
-from xraysink.propagator import XRayPropagator
 from xraysink.sampler import XRaySampler
 
 _lock = threading.RLock()
@@ -200,7 +198,7 @@ def _install(
         current.add_span_processor(processor)
         _provider = current
     _processor = processor
-    propagate.set_global_textmap(_propagator())
+    propagate.set_global_textmap(environment.propagator())
     # Server instrumentations import this module to find the response propagator;
     # waiting for that import keeps opentelemetry-instrumentation (~80 ms) out of
     # processes that have none.
@@ -225,10 +223,3 @@ def _correct_httplib_patch(module: Any) -> None:
     from xraysink.httplib_header import install
 
     install()
-
-
-def _propagator() -> Any:
-    # OTEL_PROPAGATORS names what the user wants besides X-Ray (e.g. W3C tracecontext).
-    if os.environ.get("OTEL_PROPAGATORS"):
-        return CompositePropagator([XRayPropagator(), propagate.get_global_textmap()])
-    return XRayPropagator()
