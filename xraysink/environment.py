@@ -50,7 +50,8 @@ DEFAULT_PROPAGATORS = "xray,tracecontext,baggage"
 ``traceparent`` and ``baggage``."""
 
 OTEL_SDK_DISABLED = "OTEL_SDK_DISABLED"
-"""``true`` turns the OpenTelemetry SDK, hence tracing, off (OpenTelemetry SDK)."""
+"""``true`` (any case) turns the OpenTelemetry SDK, hence tracing, off; any other value
+leaves it on (OpenTelemetry SDK)."""
 
 AWS_XRAY_DAEMON_ADDRESS = "AWS_XRAY_DAEMON_ADDRESS"
 """Where documents go: ``host:port`` or ``udp:host:port tcp:host:port`` (X-Ray SDKs);
@@ -95,6 +96,16 @@ def flag(name: str) -> bool | None:
         return None
     if raw in _TRUE or raw in _FALSE:
         return raw in _TRUE
+    raise ValueError(f"{name} must be true or false, got {os.environ[name]!r}")
+
+
+def otel_flag(name: str) -> bool:
+    """The boolean in variable ``name`` as OpenTelemetry reads it: ``true`` (any case)
+    is True; unset, blank or ``false`` is False. Raises ``ValueError`` for any other
+    value (which the OpenTelemetry SDK reads as False)."""
+    raw = os.environ.get(name, "").strip().lower()
+    if raw in ("", "true", "false"):
+        return raw == "true"
     raise ValueError(f"{name} must be true or false, got {os.environ[name]!r}")
 
 
@@ -172,21 +183,25 @@ def propagator() -> TextMapPropagator:
     return chosen[0] if len(chosen) == 1 else CompositePropagator(chosen)
 
 
-def check_resource_variables() -> None:
+def check_resource_attributes() -> None:
     """Raise ``ValueError`` naming ``OTEL_RESOURCE_ATTRIBUTES`` for an item that is not
-    ``key=value``, or ``OTEL_EXPERIMENTAL_RESOURCE_DETECTORS`` for a detector no
-    installed package registers. The SDK skips both and uses the rest."""
+    ``key=value``; the SDK skips such items and uses the rest."""
     raw = os.environ.get(OTEL_RESOURCE_ATTRIBUTES, "")
     malformed = [item for item in raw.split(",") if "=" not in item] if raw.strip() else []
     if malformed:
-        raise ValueError(f"{OTEL_RESOURCE_ATTRIBUTES}: not key=value: {malformed!r}, skipped")
+        raise ValueError(f"{OTEL_RESOURCE_ATTRIBUTES}: not key=value: {malformed!r}")
+
+
+def check_resource_detectors() -> None:
+    """Raise ``ValueError`` naming ``OTEL_EXPERIMENTAL_RESOURCE_DETECTORS`` for a name
+    no installed package registers; the SDK skips it and runs the rest."""
     known = entry_points(group="opentelemetry_resource_detector").names
     listed = names(OTEL_EXPERIMENTAL_RESOURCE_DETECTORS)
     unknown = [name for name in listed if name not in known and name != "*"]
     if unknown:
         raise ValueError(
             f"{OTEL_EXPERIMENTAL_RESOURCE_DETECTORS}: no resource detector named "
-            f"{', '.join(unknown)} is installed (installed: {', '.join(sorted(known))}), skipped"
+            f"{', '.join(unknown)} is installed (installed: {', '.join(sorted(known))})"
         )
 
 
