@@ -34,9 +34,9 @@ class XRaySinkDistro(BaseDistro):  # type: ignore[misc]
 
     def _configure(self, **kwargs: Any) -> None:
         os.environ.setdefault(environment.OTEL_PROPAGATORS, environment.DEFAULT_PROPAGATORS)
-        os.environ.setdefault(
-            environment.OTEL_EXPERIMENTAL_RESOURCE_DETECTORS, ",".join(detectors.present())
-        )
+        found = detectors.present()
+        if found:
+            os.environ.setdefault(environment.OTEL_EXPERIMENTAL_RESOURCE_DETECTORS, ",".join(found))
 
 
 class XRaySinkConfigurator:

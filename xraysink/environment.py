@@ -195,8 +195,10 @@ def check_resource_attributes() -> None:
 def check_resource_detectors() -> None:
     """Raise ``ValueError`` naming ``OTEL_EXPERIMENTAL_RESOURCE_DETECTORS`` for a name
     no installed package registers; the SDK skips it and runs the rest."""
-    known = entry_points(group="opentelemetry_resource_detector").names
     listed = names(OTEL_EXPERIMENTAL_RESOURCE_DETECTORS)
+    if not listed:
+        return
+    known = entry_points(group="opentelemetry_resource_detector").names
     unknown = [name for name in listed if name not in known and name != "*"]
     if unknown:
         raise ValueError(
