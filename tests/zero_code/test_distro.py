@@ -143,6 +143,22 @@ def test_the_call_script_is_traced_and_start_up_is_clean(
     assert document["http"]["request"]["url"] == target
 
 
+INSTRUMENTED = """
+from importlib.metadata import entry_points
+for point in entry_points(group="opentelemetry_instrumentor"):
+    if point.load()().is_instrumented_by_opentelemetry:
+        print(point.name)
+"""
+
+
+def test_every_installed_instrumentation_is_loaded(entry_points: Path, tripwire: Tripwire) -> None:
+    env = child_env(entry_points, tripwire, AWS_XRAY_DAEMON_ADDRESS="127.0.0.1:9")
+    result = run_instrumented(["-c", INSTRUMENTED], env)
+    assert result.stderr == ""
+    loaded = set(result.stdout.split())
+    assert {"botocore", "sqlalchemy", "requests", "django", "flask", "fastapi"} <= loaded
+
+
 MALFORMED = {
     "OTEL_SDK_DISABLED": "yes",
     "AWS_XRAY_SDK_ENABLED": "perhaps",
