@@ -13,17 +13,16 @@ from typing import Any
 
 import wrapt
 from opentelemetry import propagate, trace
-from opentelemetry.propagators.composite import CompositePropagator
-from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.resources import Resource, ResourceDetector
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.sampling import ALWAYS_ON, Sampler
 
 from xraysink import environment
+from xraysink.detectors import layered_resource
 from xraysink.emitters.base import Emitter
 from xraysink.emitters.udp import UDPDaemonEmitter
 from xraysink.export.processor import XRaySpanProcessor
 from xraysink.propagation.ids import XRayIdGenerator
-from xraysink.propagation.propagator import XRayPropagator
 from xraysink.sampling.sampler import XRaySampler
 
 _lock = threading.RLock()
@@ -43,6 +42,7 @@ def configure(
     sampler: Sampler | None = None,
     emitter: Emitter | None = None,
     resource: Resource | None = None,
+    resource_detectors: Iterable[str | ResourceDetector] = (),
     indexed_attributes: Iterable[str] = (),
     index_all_attributes: bool = False,
     max_waiting_children: int = 1000,
@@ -60,8 +60,15 @@ def configure(
     - ``sampler``: decides new traces and ``Sampled=?``; an incoming ``Sampled=0/1``
       is obeyed unless ``trust_incoming_sampling`` is False. Default: sample everything.
     - ``emitter``: replaces the UDP emitter (anything with ``send_entity``).
-    - ``resource``: merged under the attributes above (e.g. from the AWS resource
-      detectors of ``opentelemetry-sdk-extension-aws``).
+    - ``resource``: merged under the attributes above, ``OTEL_RESOURCE_ATTRIBUTES``
+      and ``OTEL_SERVICE_NAME``, over the SDK's defaults.
+    - ``resource_detectors``: names of ``opentelemetry_resource_detector`` entry points
+      (``aws_ec2``, ``aws_ecs``, ``aws_eks``, ``aws_elastic_beanstalk``, ``aws_lambda``
+      from ``opentelemetry-sdk-extension-aws``) or ``ResourceDetector`` objects, run once
+      at the first call, merged under ``resource`` (see
+      ``xraysink.detectors.layered_resource``). ``OTEL_EXPERIMENTAL_RESOURCE_DETECTORS``
+      is honoured too. Off AWS, ``aws_ec2`` waits up to 1 s for the instance metadata
+      service; the others answer from the environment at once.
     - ``indexed_attributes`` / ``index_all_attributes``, ``max_waiting_children`` /
       ``max_wait_seconds`` (bounds on children held for their local root's
       document): see ``XRaySpanProcessor``; the bounds apply to the first call.
@@ -72,7 +79,8 @@ def configure(
 
     Idempotent: a second call returns the same provider and only updates the
     emitter, indexing and log group. Raises ``ValueError`` for a malformed daemon
-    address and ``TypeError`` for a non-string ``service`` or ``log_group``.
+    address or an unknown detector name, and ``TypeError`` for a non-string
+    ``service`` or ``log_group``.
     """
     for label, value in (("service", service), ("log_group", log_group)):
         if value is not None and not isinstance(value, str):
@@ -95,6 +103,7 @@ def configure(
             attributes["service.name"] = service
         if log_group:
             attributes["aws.log.group.names"] = (log_group,)
+        layered = layered_resource(attributes, resource, resource_detectors)
         processor = XRaySpanProcessor(
             emitter,
             indexed_attributes=indexed_attributes,
@@ -102,10 +111,7 @@ def configure(
             max_waiting_children=max_waiting_children,
             max_wait_seconds=max_wait_seconds,
         )
-        base = resource if resource is not None else Resource.get_empty()
-        _install(
-            processor, base.merge(Resource.create(attributes)), sampler, trust_incoming_sampling
-        )
+        _install(processor, layered, sampler, trust_incoming_sampling)
         return _provider  # type: ignore[return-value]
 
 
@@ -193,7 +199,7 @@ def _install(
         current.add_span_processor(processor)
         _provider = current
     _processor = processor
-    propagate.set_global_textmap(_propagator())
+    propagate.set_global_textmap(environment.propagator())
     # Server instrumentations import this module to find the response propagator;
     # waiting for that import keeps opentelemetry-instrumentation (~80 ms) out of
     # processes that have none.
@@ -218,10 +224,3 @@ def _correct_httplib_patch(module: Any) -> None:
     from xraysink.xray_sdk.httplib import install
 
     install()
-
-
-def _propagator() -> Any:
-    # OTEL_PROPAGATORS names what the user wants besides X-Ray (e.g. W3C tracecontext).
-    if environment.get(environment.OTEL_PROPAGATORS):
-        return CompositePropagator([XRayPropagator(), propagate.get_global_textmap()])
-    return XRayPropagator()

@@ -160,7 +160,9 @@ def resource_aws(resource: Mapping[str, Any]) -> dict[str, Any]:
         )
         if ecs:
             block["ecs"] = ecs
-    deployment = _text(get("service.instance.id"))
+    instance = get("service.instance.id")
+    # opentelemetry-sdk-extension-aws's Beanstalk detector keeps the number the file holds.
+    deployment = str(instance) if type(instance) is int else _text(instance)
     if platform == "aws_elastic_beanstalk" and deployment:
         beanstalk: dict[str, Any] = _compact(
             {

@@ -1,0 +1,1 @@
+"""Zero-code set-up (opentelemetry-instrument) and AWS resource detectors."""
