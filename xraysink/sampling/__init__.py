@@ -1,0 +1,1 @@
+"""Sampling: X-Ray centralized and local sampling rules as OpenTelemetry samplers."""
