@@ -8,6 +8,7 @@ receives as a tree, plus every datagram X-Ray would reject with the reasons;
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 import threading
@@ -17,6 +18,7 @@ from types import FrameType
 from typing import Any, TextIO
 
 from xraysink.receiver.report import render_problems
+from xraysink.receiver.sampling import serve_sampling_rules
 from xraysink.receiver.server import Receiver, split_address
 from xraysink.receiver.tree import build_traces, render_trace
 
@@ -66,6 +68,11 @@ def _parser() -> argparse.ArgumentParser:
         "--jsonl", metavar="FILE", help="also append every received document to FILE"
     )
     listen_parser.add_argument(
+        "--sampling-rules",
+        metavar="FILE",
+        help="also answer GetSamplingRules/SamplingTargets on TCP (same port) from FILE",
+    )
+    listen_parser.add_argument(
         "--settle",
         type=_seconds,
         default=0.5,
@@ -89,7 +96,12 @@ def main(argv: list[str] | None = None) -> int:
 
         return demo_main(args[1:])
     options = _parser().parse_args(args)
-    return listen(options.address, jsonl=options.jsonl, settle=options.settle)
+    return listen(
+        options.address,
+        jsonl=options.jsonl,
+        settle=options.settle,
+        sampling_rules=options.sampling_rules,
+    )
 
 
 def listen(
@@ -98,6 +110,7 @@ def listen(
     jsonl: str | None = None,
     settle: float = 0.5,
     out: TextIO | None = None,
+    sampling_rules: str | None = None,
 ) -> int:
     """Receive datagrams on UDP ``address`` and print what arrives until SIGINT/SIGTERM.
 
@@ -106,8 +119,9 @@ def listen(
     full if more of it arrives later; and each rejected datagram (``render_problems``) as
     it arrives. On a stop signal it prints the traces not yet settled, then
     ``stopped: N datagrams received, M rejected``. ``jsonl`` is passed to ``Receiver``.
-    Must run in the main thread (signal handlers). Returns 0 once stopped, 1 when the
-    address cannot be bound.
+    ``sampling_rules``: a rules file (``xraysink.receiver.sampling``) answered on TCP at
+    the bound host and port. Must run in the main thread (signal handlers). Returns 0
+    once stopped, 1 when the address cannot be bound or the rules file is bad.
     """
     stream = out if out is not None else sys.stdout
     stop = threading.Event()
@@ -122,8 +136,19 @@ def listen(
         except OSError as exc:
             print(f"xraysink listen: cannot listen on {address}: {exc}", file=sys.stderr)
             return 1
-        with receiver:
+        with receiver, contextlib.ExitStack() as sampling:
+            server = None
+            if sampling_rules is not None:
+                try:
+                    server = sampling.enter_context(
+                        serve_sampling_rules(sampling_rules, receiver.host, receiver.port)
+                    )
+                except (OSError, ValueError) as exc:
+                    print(f"xraysink listen: --sampling-rules: {exc}", file=sys.stderr)
+                    return 1
             _say(stream, f"listening on {receiver.address}")
+            if server is not None:
+                _say(stream, f"sampling rules on {server.endpoint}")
             _Listener(receiver, settle, stream).run(stop)
     finally:
         for sig, handler in previous.items():
