@@ -96,10 +96,10 @@ class SamplingServer:
     ``host``:``port`` (port 0 picks a free one; read ``port``).
 
     ``page_size``: rule records per ``GetSamplingRules`` page (the rest through
-    ``NextToken``). Serving starts in a daemon thread when the constructor returns;
-    ``close()`` (or leaving a ``with`` block) stops it. ``statistics`` keeps every
-    ``SamplingStatisticsDocument`` received. Raises ``OSError`` when the address cannot
-    be bound.
+    ``NextToken``); ``interval``: the targets' ``Interval`` in seconds. Serving starts in
+    a daemon thread when the constructor returns; ``close()`` (or leaving a ``with``
+    block) stops it. ``statistics`` keeps every ``SamplingStatisticsDocument`` received.
+    Raises ``OSError`` when the address cannot be bound.
     """
 
     def __init__(
@@ -109,9 +109,11 @@ class SamplingServer:
         port: int = 0,
         *,
         page_size: int = 100,
+        interval: int = TARGET_INTERVAL,
     ) -> None:
         self.rules = [dict(rule) for rule in rules]
         self.page_size = page_size
+        self.interval = interval
         self.modified_at = time.time()
         self.statistics: list[dict[str, Any]] = []
         self._host = host
@@ -181,7 +183,7 @@ class SamplingServer:
     def _targets(self, documents: list[Any]) -> dict[str, Any]:
         by_name = {rule["RuleName"]: rule for rule in self.rules}
         targets, unprocessed = [], []
-        expires = time.time() + 2 * TARGET_INTERVAL
+        expires = time.time() + 2 * self.interval
         for document in documents:
             name = document.get("RuleName") if isinstance(document, Mapping) else None
             rule = by_name.get(name)
@@ -198,7 +200,7 @@ class SamplingServer:
                     "FixedRate": rule["FixedRate"],
                     "ReservoirQuota": rule["ReservoirSize"],
                     "ReservoirQuotaTTL": expires,
-                    "Interval": TARGET_INTERVAL,
+                    "Interval": self.interval,
                 }
             )
         return {

@@ -53,9 +53,6 @@ SERVICE_TYPES = {
     "aws_eks": "AWS::EKS::Container",
 }
 
-DEFAULT_REPORT_INTERVAL = 10.0
-"""Seconds between two statistics reports of a rule until a target gives its own."""
-
 _MASK_64 = (1 << 64) - 1
 _NO = 0
 _TAKE = 1
@@ -276,7 +273,8 @@ class ActiveRule:
         self.requests = 0
         self.sampled = 0
         self.borrowed = 0
-        self.interval = DEFAULT_REPORT_INTERVAL
+        # Seconds between statistics reports that a target asked for; None: not yet.
+        self.interval: float | None = None
         self.next_report = 0.0
 
     def applies_to(self, facts: ResourceFacts) -> bool:

@@ -240,21 +240,20 @@ class XRayRemoteSampler(Sampler):
         if rules is None:
             return False
         now, clock = time.time(), time.monotonic()
+        due = [rule for rule in rules.rules if rule.requests and clock >= rule.next_report]
         documents = []
-        for rule in rules.rules:
-            if rule.requests and clock >= rule.next_report:
-                requests, sampled, borrowed = rule.take_statistics()
-                rule.next_report = clock + rule.interval
-                documents.append(
-                    {
-                        "RuleName": rule.name,
-                        "ClientID": self._client_id,
-                        "RequestCount": requests,
-                        "SampledCount": sampled,
-                        "BorrowCount": borrowed,
-                        "Timestamp": int(now),
-                    }
-                )
+        for rule in due:
+            requests, sampled, borrowed = rule.take_statistics()
+            documents.append(
+                {
+                    "RuleName": rule.name,
+                    "ClientID": self._client_id,
+                    "RequestCount": requests,
+                    "SampledCount": sampled,
+                    "BorrowCount": borrowed,
+                    "Timestamp": int(now),
+                }
+            )
         changed = False
         for first in range(0, len(documents), MAX_STATISTICS_PER_CALL):
             chunk = documents[first : first + MAX_STATISTICS_PER_CALL]
@@ -267,6 +266,9 @@ class XRayRemoteSampler(Sampler):
             self.stats["targets_polls"] += 1
             self.stats["statistics_sent"] += len(chunk)
             changed |= self._apply_targets(rules, answer)
+        # After the targets: they may have set a rule's own interval.
+        for rule in due:
+            rule.next_report = clock + (rule.interval or self._default_target_interval)
         return changed
 
     def _apply_targets(self, rules: RuleSet, answer: Mapping[str, Any]) -> bool:
@@ -288,9 +290,10 @@ class XRayRemoteSampler(Sampler):
 
     def _target_interval(self) -> float:
         rules = self._rules
-        if rules is None or not rules.rules:
-            return self._default_target_interval
-        return min(rule.interval for rule in rules.rules)
+        default = self._default_target_interval
+        if rules is None:
+            return default
+        return min((rule.interval or default for rule in rules.rules), default=default)
 
     def _note_expiry(self) -> None:
         if self._rules is not None and not self._expiry_noted and time.time() > self._expires:
