@@ -28,6 +28,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from operator import methodcaller
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -58,7 +59,11 @@ _NO = 0
 _TAKE = 1
 _BORROW = 2
 
-Matcher = Callable[[Any], bool]
+Matcher = Callable[[str], Any]
+_Attributes = tuple[tuple[str, Matcher | None], ...]
+_Row = tuple[
+    "ActiveRule", Matcher | None, Matcher | None, Matcher | None, Matcher | None, _Attributes
+]
 
 
 @dataclass(frozen=True)
@@ -135,19 +140,26 @@ def rule_from_api(record: Mapping[str, Any]) -> SamplingRule:
 
 
 def compile_pattern(pattern: str) -> Matcher | None:
-    """A case-insensitive matcher of X-Ray's ``*``/``?`` wildcard ``pattern``, or None
-    for a pattern of ``*`` alone, which matches anything, a missing value too. The
-    matcher takes a ``str`` or None (missing: no match)."""
+    """A matcher of X-Ray's ``*``/``?`` wildcard ``pattern`` for text already lowercased
+    (matching is case-insensitive), or None for a pattern of ``*`` alone, which matches
+    anything, a missing value too. Plain, ``prefix*``, ``*suffix`` and ``*part*``
+    patterns become a string method (no regular expression to run)."""
     if pattern and not pattern.strip("*"):
         return None
-    if "*" not in pattern and "?" not in pattern:
-        folded = pattern.casefold()
-        return lambda text: text is not None and text.casefold() == folded
+    lowered = pattern.lower()
+    inner = lowered.strip("*")
+    if "*" not in inner and "?" not in inner:
+        if lowered == inner:
+            return inner.__eq__
+        if lowered == inner + "*" * (len(lowered) - len(inner)):
+            return methodcaller("startswith", inner)
+        if lowered == "*" * (len(lowered) - len(inner)) + inner:
+            return methodcaller("endswith", inner)
+        return methodcaller("__contains__", inner)
     regex = "".join(
-        ".*" if char == "*" else "." if char == "?" else re.escape(char) for char in pattern
+        ".*" if char == "*" else "." if char == "?" else re.escape(char) for char in lowered
     )
-    fullmatch = re.compile(regex, re.IGNORECASE | re.DOTALL).fullmatch
-    return lambda text: text is not None and fullmatch(text) is not None
+    return re.compile(regex, re.DOTALL).fullmatch
 
 
 def _text(value: Any) -> str | None:
@@ -156,37 +168,41 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def request_fields(attributes: Mapping[str, Any] | None) -> tuple[str | None, str, str | None]:
-    """``(method, path, host)`` from a span's start attributes, stable HTTP semantic
-    conventions first (``http.request.method``, ``url.path``, ``url.full``,
+def _lowered(value: Any) -> str | None:
+    if type(value) is str:
+        return value.lower()
+    return None if value is None else str(value).lower()
+
+
+def request_fields(
+    attributes: Mapping[str, Any] | None, method: bool = True, host: bool = True
+) -> tuple[str | None, str, str | None]:
+    """``(method, path, host)``, lowercased, from a span's start attributes: stable HTTP
+    semantic conventions first (``http.request.method``, ``url.path``, ``url.full``,
     ``server.address``), then the old ones (``http.method``, ``http.target``,
     ``http.url``, ``http.host``, ``net.host.name``). The path leaves out the query; with
-    no path nor URL it is ``/`` (ADOT)."""
+    no path nor URL it is ``/`` (ADOT). ``method``/``host`` False: not read (None)."""
     if not attributes:
         return None, "/", None
     get = attributes.get
-    method = get("http.request.method")
-    if method is None:
-        method = get("http.method")
     path = get("url.path")
     if path is None:
         target = get("http.target")
         if type(target) is str:
             path = target.partition("?")[0]
         else:
-            url = get("url.full")
-            if url is None:
-                url = get("http.url")
+            url = get("url.full") or get("http.url")
             path = "/"
             if type(url) is str and "://" in url:
                 with contextlib.suppress(ValueError):
                     path = urlsplit(url).path or "/"
-    host = get("server.address")
-    if host is None:
-        host = get("http.host")
-        if host is None:
-            host = get("net.host.name")
-    return _text(method), _text(path) or "/", _text(host)
+    return (
+        _lowered(get("http.request.method") or get("http.method")) if method else None,
+        _lowered(path) or "/",
+        _lowered(get("server.address") or get("http.host") or get("net.host.name"))
+        if host
+        else None,
+    )
 
 
 class ResourceFacts:
@@ -287,35 +303,13 @@ class ActiveRule:
             (rule.resource_arn, facts.arn),
         ):
             matcher = compile_pattern(pattern)
-            if matcher is not None and value is not None and not matcher(value):
+            if matcher is not None and value is not None and not matcher(value.lower()):
                 return False
         return True
 
-    def matches(
-        self,
-        method: str | None,
-        path: str,
-        host: str | None,
-        attributes: Mapping[str, Any] | None,
-        arn: str | None,
-    ) -> bool:
-        """Whether a request matches the rule's host, method, path, attributes and (with
-        ``arn`` given) resource ARN; service name and type are left to ``applies_to``."""
-        if self._path is not None and not self._path(path):
-            return False
-        if self._method is not None and not self._method(method):
-            return False
-        if self._host is not None and not self._host(host):
-            return False
-        if arn is not None and self._arn is not None and not self._arn(arn):
-            return False
-        for key, matcher in self._attributes:
-            if matcher is None:
-                if not attributes or key not in attributes:
-                    return False
-            elif not attributes or not matcher(_text(attributes.get(key))):
-                return False
-        return True
+    def matchers(self) -> _Row:
+        """``(self, path, method, host, arn, attributes)`` matchers, for ``RuleSet``."""
+        return self, self._path, self._method, self._host, self._arn, self._attributes
 
     def sample(self, now: float, trace_id: int) -> bool:
         """Decide one new trace at ``now`` and count it: reservoir first, then the rate."""
@@ -394,7 +388,7 @@ class RuleSet:
     object when unchanged and its reservoir and counts otherwise.
     """
 
-    __slots__ = ("facts", "rules")
+    __slots__ = ("_by_host", "_by_method", "_table", "facts", "rules")
 
     def __init__(
         self,
@@ -421,17 +415,41 @@ class RuleSet:
         if all(rule.name is not None for rule in active):
             active.sort(key=lambda rule: (rule.rule.priority, rule.name))
         self.rules: tuple[ActiveRule, ...] = tuple(active)
+        self._table: tuple[_Row, ...] = tuple(rule.matchers() for rule in active)
+        # Fields no rule looks at are not read from the attributes.
+        self._by_method = any(row[2] is not None for row in self._table)
+        self._by_host = any(row[3] is not None for row in self._table)
 
     def match(self, attributes: Mapping[str, Any] | None) -> ActiveRule | None:
         """The first rule matching a span with these start attributes, or None."""
-        method, path, host = request_fields(attributes)
+        method, path, host = request_fields(attributes, self._by_method, self._by_host)
         facts = self.facts
         # A Resource's own ARN was checked once, in ``applies_to``.
-        arn = None if facts.arn is not None else facts.span_arn(attributes)
-        for rule in self.rules:
-            if rule.matches(method, path, host, attributes, arn):
-                return rule
+        arn = None if facts.arn is not None else _lowered(facts.span_arn(attributes))
+        # The hot loop: one tuple per rule, builtin matchers, nothing else called.
+        for rule, on_path, on_method, on_host, on_arn, on_attributes in self._table:
+            if on_path is not None and not on_path(path):
+                continue
+            if on_method is not None and (method is None or not on_method(method)):
+                continue
+            if on_host is not None and (host is None or not on_host(host)):
+                continue
+            if on_arn is not None and arn is not None and not on_arn(arn):
+                continue
+            if on_attributes and not _attributes_match(on_attributes, attributes):
+                continue
+            return rule
         return None
+
+
+def _attributes_match(matchers: _Attributes, attributes: Mapping[str, Any] | None) -> bool:
+    if not attributes:
+        return False
+    for key, matcher in matchers:
+        value = _lowered(attributes.get(key))
+        if value is None or (matcher is not None and not matcher(value)):
+            return False
+    return True
 
 
 _SAMPLE = Decision.RECORD_AND_SAMPLE
@@ -443,9 +461,10 @@ def local_parent_result(
 ) -> tuple[SamplingResult | None, TraceState | None]:
     """The decision a local parent imposes (followed, and counted by no rule), else
     None with the trace state to keep: a remote parent's, else ``trace_state``."""
-    parent = span_context_of(
-        (parent_context if parent_context is not None else get_current()).get(SPAN_KEY)
-    )
+    value = (parent_context if parent_context is not None else get_current()).get(SPAN_KEY)
+    if value is None:
+        return None, trace_state
+    parent = span_context_of(value)
     # SpanContext is a tuple (trace_id, span_id, is_remote, trace_flags, trace_state, is_valid).
     if not parent[5]:
         return None, trace_state
@@ -469,6 +488,6 @@ def decide(
         return SamplingResult(_DROP, None, trace_state)
     if rule.name is None:
         return SamplingResult(_SAMPLE, attributes, trace_state)
-    named = dict(attributes) if attributes else {}
-    named[RULE_NAME_ATTRIBUTE] = rule.name
-    return SamplingResult(_SAMPLE, named, trace_state)
+    if attributes:
+        return SamplingResult(_SAMPLE, {**attributes, RULE_NAME_ATTRIBUTE: rule.name}, trace_state)
+    return SamplingResult(_SAMPLE, {RULE_NAME_ATTRIBUTE: rule.name}, trace_state)

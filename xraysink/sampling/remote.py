@@ -27,13 +27,14 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from opentelemetry.context import Context
+from opentelemetry.context import Context, get_current
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace.sampling import Sampler, SamplingResult
 from opentelemetry.trace import Link, SpanKind
 from opentelemetry.trace.span import TraceState
 from opentelemetry.util.types import Attributes
 
+from xraysink.propagator import SPAN_KEY
 from xraysink.sampler import XRaySampler
 from xraysink.sampling._client import SamplingAPIError, SamplingClient, endpoint_for
 from xraysink.sampling._rules import (
@@ -154,9 +155,12 @@ class XRayRemoteSampler(Sampler):
         links: Sequence[Link] | None = None,
         trace_state: TraceState | None = None,
     ) -> SamplingResult:
-        followed, trace_state = local_parent_result(parent_context, attributes, trace_state)
-        if followed is not None:
-            return followed
+        context = parent_context if parent_context is not None else get_current()
+        # A new trace without any parent, the common case, needs no parent reading.
+        if SPAN_KEY in context:
+            followed, trace_state = local_parent_result(context, attributes, trace_state)
+            if followed is not None:
+                return followed
         now = time.time()
         rules = self._rules
         if rules is not None and now <= self._expires:
