@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import time
 from collections.abc import Iterator
@@ -451,3 +452,19 @@ def test_bad_arguments_raise_at_construction(kwargs: dict[str, Any], message: st
 def test_a_malformed_daemon_address_raises() -> None:
     with pytest.raises(ValueError, match="invalid X-Ray daemon address"):
         sampling_endpoint("udp:127.0.0.1:2000")
+
+
+def test_a_forked_child_polls_on_its_own(make: Any) -> None:
+    with sampling_api([rule("r", **ALL)]) as api:
+        sampler = loaded(make(api, polling_interval=0.1, jitter=0))
+        pid = os.fork()
+        if pid == 0:  # the child: the parent's polling thread is not here
+            status = 1
+            try:
+                polls = sampler.stats["rules_polls"]
+                wait_until(lambda: sampler.stats["rules_polls"] >= polls + 2)
+                status = 0 if rule_name(decide(sampler)) == "r" else 2
+            finally:
+                os._exit(status)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
