@@ -196,13 +196,16 @@ def request_fields(
             if type(url) is str and "://" in url:
                 with contextlib.suppress(ValueError):
                     path = urlsplit(url).path or "/"
-    return (
-        _lowered(get("http.request.method") or get("http.method")) if method else None,
-        _lowered(path) or "/",
-        _lowered(get("server.address") or get("http.host") or get("net.host.name"))
-        if host
-        else None,
-    )
+    # str first, inline: the per-decision cost of a helper call shows in the benchmark.
+    path = path.lower() if type(path) is str else _lowered(path) or "/"
+    found: Any = None
+    if method:
+        found = get("http.request.method") or get("http.method")
+        found = found.lower() if type(found) is str else _lowered(found)
+    if not host:
+        return found, path, None
+    address = get("server.address") or get("http.host") or get("net.host.name")
+    return found, path, address.lower() if type(address) is str else _lowered(address)
 
 
 class ResourceFacts:
