@@ -225,9 +225,8 @@ class ResourceFacts:
         arn = attributes.get("aws.ecs.container.arn")
         if arn is None and self.is_lambda:
             arn = attributes.get("cloud.resource_id", attributes.get("faas.id"))
-        self.arn: str | None = _text(arn) if arn is not None or not self.is_lambda else None
-        if self.arn is None and not self.is_lambda:
-            self.arn = ""
+        # None: a Lambda function whose ARN only its spans carry.
+        self.arn: str | None = _text(arn) if arn is not None else None if self.is_lambda else ""
 
     def span_arn(self, attributes: Mapping[str, Any] | None) -> str:
         """The resource ARN for a span with these start attributes."""

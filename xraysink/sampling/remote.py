@@ -29,7 +29,7 @@ from typing import Any
 
 from opentelemetry.context import Context, get_current
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
+from opentelemetry.sdk.trace.sampling import Sampler, SamplingResult
 from opentelemetry.trace import Link, SpanKind
 from opentelemetry.trace.span import TraceState
 from opentelemetry.util.types import Attributes
@@ -61,8 +61,6 @@ MAX_STATISTICS_PER_CALL = 25
 """``SamplingStatisticsDocuments`` the ``SamplingTargets`` API takes in one call."""
 
 _TARGET_JITTER = 0.1
-_SAMPLE = Decision.RECORD_AND_SAMPLE
-_DROP = Decision.DROP
 
 
 def sampling_endpoint(daemon_address: str | None = None) -> str:
@@ -168,12 +166,7 @@ class XRayRemoteSampler(Sampler):
         if rules is not None and now <= self._expires:
             rule = rules.match(attributes)
             if rule is not None:
-                # decide(), inlined for the common outcome of a named rule.
-                if not rule.sample(now, trace_id):
-                    return SamplingResult(_DROP, None, trace_state)
-                named = {**attributes} if attributes else {}
-                named[RULE_NAME_ATTRIBUTE] = rule.name
-                return SamplingResult(_SAMPLE, named, trace_state)
+                return decide(rule, now, trace_id, attributes, trace_state)
         fallback = self._fallback
         return decide(
             fallback.match(attributes) or fallback.rules[-1], now, trace_id, attributes, trace_state
