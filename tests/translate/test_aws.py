@@ -23,6 +23,21 @@ def test_xray_sdk_block_on_segments() -> None:
     assert one(server())["aws"] == {"xray": XRAY_SDK}
 
 
+def test_sampling_rule_name_goes_to_the_segments_xray_block() -> None:
+    # X-Ray SDK Segment.set_rule_name: aws.xray.sampling_rule_name, not metadata.
+    segment = one(server({"aws.xray.sampling_rule_name": "checkout"}))
+    assert segment["aws"]["xray"] == {**XRAY_SDK, "sampling_rule_name": "checkout"}
+    assert "aws.xray.sampling_rule_name" not in segment["metadata"]["default"]
+    # The resource's xray block, shared by every segment, is left as it was.
+    assert one(server())["aws"] == {"xray": XRAY_SDK}
+
+
+def test_sampling_rule_name_on_a_subsegment_stays_in_metadata() -> None:
+    subsegment = one(child({"aws.xray.sampling_rule_name": "checkout"}))
+    assert "aws" not in subsegment
+    assert subsegment["metadata"]["default"] == {"aws.xray.sampling_rule_name": "checkout"}
+
+
 def test_auto_instrumentation_from_telemetry_auto_version() -> None:
     resource = _resource(**{"telemetry.auto.version": "0.66b2"})
     assert one(server(resource=resource))["aws"]["xray"]["auto_instrumentation"] is True

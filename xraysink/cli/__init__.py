@@ -8,6 +8,7 @@ receives as a tree, plus every datagram X-Ray would reject with the reasons;
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 import threading
@@ -17,6 +18,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, TextIO
 
 from xraysink.receiver.report import render_problems
+from xraysink.receiver.sampling import serve_sampling_rules
 from xraysink.receiver.server import Receiver, split_address
 from xraysink.receiver.tree import build_traces, render_trace
 
@@ -69,6 +71,11 @@ def _parser() -> argparse.ArgumentParser:
         "--jsonl", metavar="FILE", help="also append every received document to FILE"
     )
     listen_parser.add_argument(
+        "--sampling-rules",
+        metavar="FILE",
+        help="also answer GetSamplingRules/SamplingTargets on TCP (same port) from FILE",
+    )
+    listen_parser.add_argument(
         "--settle",
         type=_seconds,
         default=0.5,
@@ -114,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         ui=ui,
         html=options.html,
         ui_traces=options.ui_traces,
+        sampling_rules=options.sampling_rules,
     )
 
 
@@ -126,6 +134,7 @@ def listen(
     ui: str | None = None,
     html: str | None = None,
     ui_traces: int = 1000,
+    sampling_rules: str | None = None,
 ) -> int:
     """Receive datagrams on UDP ``address`` and print what arrives until SIGINT/SIGTERM.
 
@@ -135,9 +144,10 @@ def listen(
     it arrives. On a stop signal it prints the traces not yet settled, then
     ``stopped: N datagrams received, M rejected``. ``jsonl`` is passed to ``Receiver``.
     With ``ui`` (``"HOST:PORT"``) or ``html`` (a file), ``xraysink.viewer`` also shows
-    the last ``ui_traces`` traces.
+    the last ``ui_traces`` traces. ``sampling_rules``: a rules file
+    (``xraysink.receiver.sampling``) answered on TCP at the bound host and port.
     Must run in the main thread (signal handlers). Returns 0 once stopped, 1 when the
-    address cannot be bound.
+    address cannot be bound or the rules file is bad.
     """
     stream = out if out is not None else sys.stdout
     stop = threading.Event()
@@ -152,8 +162,19 @@ def listen(
         except OSError as exc:
             print(f"xraysink listen: cannot listen on {address}: {exc}", file=sys.stderr)
             return 1
-        with receiver:
+        with receiver, contextlib.ExitStack() as sampling:
+            server = None
+            if sampling_rules is not None:
+                try:
+                    server = sampling.enter_context(
+                        serve_sampling_rules(sampling_rules, receiver.host, receiver.port)
+                    )
+                except (OSError, ValueError) as exc:
+                    print(f"xraysink listen: --sampling-rules: {exc}", file=sys.stderr)
+                    return 1
             _say(stream, f"listening on {receiver.address}")
+            if server is not None:
+                _say(stream, f"sampling rules on {server.endpoint}")
             viewer = None
             if ui or html:
                 # Imported on use: without --ui/--html the listener loads no viewer code.

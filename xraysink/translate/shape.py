@@ -21,6 +21,8 @@ from xraysink.translate.sql import SQL_KEYS
 ANNOTATIONS_ATTRIBUTE = "aws.xray.annotations"
 LOCAL_SERVICE = "aws.local.service"
 REMOTE_SERVICE = "aws.remote.service"
+# The sampling rule that sampled a new trace (xraysink.sampling): aws.xray on segments.
+SAMPLING_RULE_ATTRIBUTE = "aws.xray.sampling_rule_name"
 
 # Which block may consume an attribute, one bit each.
 ALWAYS = 1  # the xraysink overrides, aws.xray.annotations, the aws span fields
@@ -34,6 +36,7 @@ _GROUPS: dict[str, int] = {
     **dict.fromkeys(AWS_SPAN_KEYS, ALWAYS),
     **dict.fromkeys((NAME_ATTRIBUTE, NAMESPACE_ATTRIBUTE, ANNOTATIONS_ATTRIBUTE), ALWAYS),
     "enduser.id": USER,
+    SAMPLING_RULE_ATTRIBUTE: USER,
     "http.status_text": STATUS_TEXT,
 }
 

@@ -53,6 +53,7 @@ from xraysink.translate.shape import (
     LATE_NAME_KEYS,
     LOCAL_SERVICE,
     REMOTE_SERVICE,
+    SAMPLING_RULE_ATTRIBUTE,
     SQL,
     STATUS_TEXT,
     USER,
@@ -321,6 +322,11 @@ def _entity(
         aws = dict(info.aws)
         if not present.isdisjoint(AWS_KEYS):
             aws.update(span_aws(attributes))
+        if SAMPLING_RULE_ATTRIBUTE in present:
+            rule_name = clean_value(attributes[SAMPLING_RULE_ATTRIBUTE])
+            if type(rule_name) is str and rule_name:
+                # X-Ray SDK Segment.set_rule_name; the resource's xray dict is shared.
+                aws["xray"] = {**aws.get("xray", {}), "sampling_rule_name": rule_name}
         if aws:
             entity["aws"] = aws
         consumed |= USER

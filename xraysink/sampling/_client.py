@@ -1,0 +1,165 @@
+"""The X-Ray sampling API over HTTP, as the daemon and the CloudWatch agent proxy it.
+
+``POST /GetSamplingRules`` and ``POST /SamplingTargets`` take and return JSON (the X-Ray
+API's REST-JSON shapes; timestamps are seconds since the epoch). The proxy listens on
+the TCP part of the daemon address (``AWS_XRAY_DAEMON_ADDRESS``) and signs the calls.
+
+These calls are never traced: they run with OpenTelemetry's suppress-instrumentation
+keys set in the context, and through a connection class that the X-Ray SDK's
+``httplib`` patch is told to ignore (its own ignore list names the botocore connection
+its pollers use, with the same two paths).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+import wrapt
+from opentelemetry import context as otel_context
+
+from xraysink._internals import untraced_context
+from xraysink.emitters.udp import DAEMON_ADDRESS_ENV, parse_daemon_address
+
+DEFAULT_ENDPOINT = "http://127.0.0.1:2000"
+"""The daemon's (and CloudWatch agent's) sampling proxy when nothing else is configured."""
+
+RULES_PATH = "/GetSamplingRules"
+TARGETS_PATH = "/SamplingTargets"
+
+MAX_RULE_PAGES = 100
+"""Pages of ``GetSamplingRules`` followed through ``NextToken`` in one poll, at most."""
+
+
+# The keys OpenTelemetry's exporters set so that instrumented clients stay silent.
+class SamplingAPIError(Exception):
+    """A failed sampling API call; ``kind`` is ``connection`` (refused, reset, timed
+    out), ``http_status`` (an answer other than 200) or ``malformed`` (not the JSON
+    shape of the API)."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+class _SamplingConnection(http.client.HTTPConnection):
+    """The sampler's own connection class, so the X-Ray SDK's patch can ignore it."""
+
+
+class _SamplingHTTPSConnection(http.client.HTTPSConnection):
+    """The sampler's own connection class, so the X-Ray SDK's patch can ignore it."""
+
+
+def daemon_tcp_address(address: str) -> tuple[str, int]:
+    """The TCP ``(host, port)`` of an X-Ray daemon address: the address itself in the
+    ``host:port`` form, the ``tcp:`` part of ``udp:host:port tcp:host:port``.
+
+    Raises ``ValueError`` for a malformed address (see ``parse_daemon_address``).
+    """
+    parse_daemon_address(address)
+    parts = address.split()
+    text = parts[0] if len(parts) == 1 else next(p[4:] for p in parts if p.startswith("tcp:"))
+    host, _, port = text.rpartition(":")
+    return host, int(port)
+
+
+def endpoint_for(daemon_address: str | None = None) -> str:
+    """The sampling proxy's base URL: the TCP part of ``daemon_address``, else of
+    ``AWS_XRAY_DAEMON_ADDRESS``, else ``DEFAULT_ENDPOINT``. Raises ``ValueError`` for a
+    malformed address."""
+    address = daemon_address or os.environ.get(DAEMON_ADDRESS_ENV)
+    if not address:
+        return DEFAULT_ENDPOINT
+    host, port = daemon_tcp_address(address)
+    return f"http://{host}:{port}"
+
+
+class SamplingClient:
+    """Calls of the sampling API at ``endpoint`` (``http[s]://host[:port][/prefix]``).
+
+    ``timeout``: seconds for connecting and for each read. Raises ``ValueError`` for an
+    endpoint that is not such a URL. The calls raise ``SamplingAPIError``.
+    """
+
+    def __init__(self, endpoint: str, timeout: float = 5.0) -> None:
+        try:
+            parts = urlsplit(endpoint)
+            port = parts.port
+        except (ValueError, TypeError, AttributeError) as error:
+            raise ValueError(f"invalid sampling endpoint {endpoint!r}: {error}") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"invalid sampling endpoint {endpoint!r}: expected http://host:port")
+        self.endpoint = endpoint
+        self._https = parts.scheme == "https"
+        self._host = parts.hostname
+        self._port = port
+        self._prefix = parts.path.rstrip("/")
+        self._timeout = timeout
+
+    def get_sampling_rules(self) -> list[Any]:
+        """Every ``SamplingRule`` object of every page (``NextToken`` followed)."""
+        rules: list[Any] = []
+        token: str | None = None
+        for _ in range(MAX_RULE_PAGES):
+            answer = self._post(RULES_PATH, {"NextToken": token} if token else {})
+            records = answer.get("SamplingRuleRecords")
+            if not isinstance(records, list) or not all(
+                isinstance(record, Mapping) and "SamplingRule" in record for record in records
+            ):
+                raise SamplingAPIError("malformed", "GetSamplingRules: no SamplingRuleRecords")
+            rules.extend(record["SamplingRule"] for record in records)
+            token = answer.get("NextToken")
+            if not token:
+                return rules
+            if not isinstance(token, str):
+                raise SamplingAPIError("malformed", "GetSamplingRules: NextToken not a string")
+        raise SamplingAPIError("malformed", f"GetSamplingRules: over {MAX_RULE_PAGES} pages")
+
+    def get_sampling_targets(self, documents: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        """Send ``SamplingStatisticsDocuments``; returns the decoded answer
+        (``SamplingTargetDocuments``, ``LastRuleModification``, ...)."""
+        return self._post(TARGETS_PATH, {"SamplingStatisticsDocuments": list(documents)})
+
+    def _post(self, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        token = otel_context.attach(untraced_context())
+        try:
+            status, data = self._exchange(path, json.dumps(body).encode())
+        finally:
+            otel_context.detach(token)
+        if status != 200:
+            raise SamplingAPIError("http_status", f"{path}: HTTP {status}")
+        try:
+            answer = json.loads(data)
+        except ValueError as error:
+            raise SamplingAPIError("malformed", f"{path}: not JSON ({error})") from None
+        if not isinstance(answer, dict):
+            raise SamplingAPIError("malformed", f"{path}: not a JSON object")
+        return answer
+
+    def _exchange(self, path: str, payload: bytes) -> tuple[int, bytes]:
+        kind = _SamplingHTTPSConnection if self._https else _SamplingConnection
+        connection = kind(self._host, self._port, timeout=self._timeout)
+        try:
+            connection.request(
+                "POST", self._prefix + path, payload, {"Content-Type": "application/json"}
+            )
+            response = connection.getresponse()
+            return response.status, response.read()
+        except (OSError, http.client.HTTPException) as error:
+            raise SamplingAPIError("connection", f"{path}: {error!r}") from None
+        finally:
+            connection.close()
+
+
+def _ignored_by_xray_sdk(module: Any) -> None:
+    for kind in (_SamplingConnection, _SamplingHTTPSConnection):
+        module.add_ignored(
+            subclass=f"{kind.__module__}.{kind.__name__}", urls=[RULES_PATH, TARGETS_PATH]
+        )
+
+
+wrapt.register_post_import_hook(_ignored_by_xray_sdk, "aws_xray_sdk.ext.httplib")
