@@ -23,11 +23,28 @@ XRAYSINK_TRUST_INCOMING_SAMPLING: Final = "XRAYSINK_TRUST_INCOMING_SAMPLING"
 and the root sampler decides (a caller forcing 100% sampling is a cost attack).
 Unset, empty, ``true``/``1``/``yes``/``on``: the caller's decision wins."""
 
+AWS_LAMBDA_FUNCTION_NAME: Final = "AWS_LAMBDA_FUNCTION_NAME"
+"""Set by AWS Lambda in every function's environment: when present, spans leave as
+subsegments of the segment Lambda records for the invocation (``xraysink.aws_lambda``)."""
+
+LAMBDA_TRACE_HEADER: Final = "_X_AMZN_TRACE_ID"
+"""Set by AWS Lambda before each invocation: the function segment's trace header
+(``Root=...;Parent=...;Sampled=0|1``), read anew for every invocation."""
+
+OTEL_SERVICE_NAME: Final = "OTEL_SERVICE_NAME"
+"""OpenTelemetry's service name; unset in AWS Lambda, ``configure()`` names the service
+after the function (``AWS_LAMBDA_FUNCTION_NAME``), as the ADOT Lambda layer does."""
+
 OTEL_PROPAGATORS: Final = "OTEL_PROPAGATORS"
 """OpenTelemetry's propagator list; set, those propagators run beside X-Ray's."""
 
 _FALSE = frozenset({"false", "0", "no", "off"})
 _TRUE = frozenset({"true", "1", "yes", "on", ""})
+
+
+def in_lambda() -> bool:
+    """Whether this process runs as an AWS Lambda function (``AWS_LAMBDA_FUNCTION_NAME``)."""
+    return bool(os.environ.get(AWS_LAMBDA_FUNCTION_NAME))
 
 
 def get(name: str) -> str | None:
