@@ -16,7 +16,7 @@ from opentelemetry import propagate, trace
 from opentelemetry.propagators.composite import CompositePropagator
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.sampling import ALWAYS_ON, Sampler
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, Sampler
 
 from xraysink import environment
 from xraysink.emitters.base import Emitter
@@ -52,7 +52,10 @@ def configure(
     """Send every OpenTelemetry span of this process to X-Ray; returns the provider.
 
     - ``service``: ``service.name`` of the Resource, the name of every segment
-      (default: ``OTEL_SERVICE_NAME``, else OpenTelemetry's ``unknown_service``).
+      (default: ``OTEL_SERVICE_NAME``, else in AWS Lambda the function's name, else
+      OpenTelemetry's ``unknown_service``). In AWS Lambda (``AWS_LAMBDA_FUNCTION_NAME``
+      set) spans leave as subsegments of the function's segment and ``sampler`` is not
+      consulted: the function's ``Sampled`` decides (see ``xraysink.aws_lambda``).
     - ``daemon_address``: ``host:port`` or ``udp:host:port tcp:host:port``; default
       ``AWS_XRAY_DAEMON_ADDRESS``, else ``127.0.0.1:2000`` (OpenTelemetry precedence:
       the argument wins over the environment).
@@ -91,6 +94,9 @@ def configure(
                 set_log_group(log_group)
             return _provider
         attributes: dict[str, Any] = {}
+        if not service and not environment.get(environment.OTEL_SERVICE_NAME):
+            # None outside Lambda; in Lambda, the name the ADOT Lambda layer gives.
+            service = environment.get(environment.AWS_LAMBDA_FUNCTION_NAME)
         if service:
             attributes["service.name"] = service
         if log_group:
@@ -178,6 +184,9 @@ def _install(
     wrapt.register_post_import_hook(_bridge_recorder, "aws_xray_sdk.core")
     wrapt.register_post_import_hook(_correct_httplib_patch, "aws_xray_sdk.ext.httplib")
     processor.log_groups = _log_groups
+    if environment.in_lambda():
+        # The function's segment (_X_AMZN_TRACE_ID) decides; spans outside it are dropped.
+        sampler, trust_incoming_sampling = ALWAYS_OFF, True
     current = trace.get_tracer_provider()
     if not isinstance(current, TracerProvider):
         provider = TracerProvider(
@@ -221,6 +230,13 @@ def _correct_httplib_patch(module: Any) -> None:
 
 
 def _propagator() -> Any:
+    if environment.in_lambda():
+        from xraysink.aws_lambda import LambdaPropagator
+
+        # Last, so that the function's segment wins over what the others extracted.
+        if environment.get(environment.OTEL_PROPAGATORS):
+            return CompositePropagator([propagate.get_global_textmap(), LambdaPropagator()])
+        return LambdaPropagator()
     # OTEL_PROPAGATORS names what the user wants besides X-Ray (e.g. W3C tracecontext).
     if environment.get(environment.OTEL_PROPAGATORS):
         return CompositePropagator([XRayPropagator(), propagate.get_global_textmap()])
