@@ -180,3 +180,17 @@ def test_traced_decorator(receiver: Receiver) -> None:
     assert failed[0]["cause"]["exceptions"][0]["type"] == "RuntimeError"
     assert entities_of(receiver.documents, invocations[1][0]) == []
     only_subsegment_documents(receiver)
+
+
+def test_recorder_set_up_with_async_context(receiver: Receiver) -> None:
+    invocations = [(new_root(), new_parent(), sampled) for sampled in (0, 1)]
+    with LambdaRuntime("lambda_recorder.handler", receiver) as runtime:
+        for number, (root, parent, sampled) in enumerate(invocations):
+            outcome = runtime.invoke({"n": number}, trace_header(root, parent, sampled), "r")
+            assert outcome == {"result": {"context": "LambdaAsyncContext"}}
+        root, parent, _ = invocations[1]
+        (work,) = wait_for_trace(receiver, root, 1)
+    assert work["name"] == "work" and work["parent_id"] == parent
+    assert work["metadata"]["default"]["event"] == {"n": 1}
+    assert entities_of(receiver.documents, invocations[0][0]) == []
+    only_subsegment_documents(receiver)

@@ -24,8 +24,9 @@ from aws_xray_sdk.core.lambda_launcher import LambdaContext
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 
-from xraysink import environment
+from xraysink import environment, pipeline
 from xraysink.aws_lambda import function_header
+from xraysink.context import AsyncContext
 from xraysink.propagation.propagator import context_with_header
 from xraysink.xray_sdk import bridge
 
@@ -91,6 +92,18 @@ class LambdaBridge(bridge.RecorderBridge, LambdaContext, metaclass=_ComparesAsLa
     def get_trace_entity(self) -> Any:
         _leave_earlier_invocation()
         return super().get_trace_entity()
+
+
+class LambdaAsyncContext(LambdaBridge, AsyncContext):
+    """What ``xraysink.context.AsyncContext()`` (the 1.6.2 set-up) makes in AWS
+    Lambda: a :class:`LambdaBridge` that hands tracing to the recorder's settings, as
+    ``AsyncContext`` does."""
+
+    def __init__(self, *args: Any, use_task_factory: bool = True, **kwargs: Any) -> None:
+        kwargs.pop("loop", None)
+        LambdaBridge.__init__(self, *args, **kwargs)
+        pipeline.use_recorder()
+        bridge.connect(pipeline.local_root_id)
 
 
 def _leave_earlier_invocation() -> None:
