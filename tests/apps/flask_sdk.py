@@ -1,11 +1,16 @@
-"""Flask with the X-Ray SDK's ``XRayMiddleware``; ``APP_SETUP`` picks the set-up:
+"""Flask traced three ways; ``APP_SETUP`` picks the set-up:
 
-- ``recorder``: ``xray_recorder.configure(context=AsyncContext(), ...)`` (xraysink 1.6.2);
-- ``xraysink``: ``xraysink.configure(...)`` then a plain ``xray_recorder.configure(service=...)``.
+- ``recorder``: the X-Ray SDK's ``XRayMiddleware`` and ``patch()``, with
+  ``xray_recorder.configure(context=AsyncContext(), ...)`` (xraysink 1.6.2);
+- ``xraysink``: the same call sites after ``xraysink.configure(...)``, then a plain
+  ``xray_recorder.configure(service=...)``;
+- ``otel``: no X-Ray SDK, ``opentelemetry-instrumentation-flask`` and ``-requests``
+  under ``xraysink.configure(...)``.
 
-``/orders/<n>``: an SDK subsegment renamed after it started, an OpenTelemetry span, and
-a ``patch()``ed ``requests`` call to ``?downstream=URL``; ``/fail`` raises; ``/missing``
-answers 404. Bodies name the serving process (``pid``).
+``/orders/<n>``: a subsegment renamed after it started (an SDK subsegment, or a span
+whose attribute ``order`` is indexed), an OpenTelemetry span, and a ``requests`` call
+to ``?downstream=URL``; ``/fail`` raises; ``/missing`` answers 404. Bodies name the
+serving process (``pid``).
 """
 
 from __future__ import annotations
@@ -13,34 +18,46 @@ from __future__ import annotations
 import os
 
 SETUP = os.environ.get("APP_SETUP", "recorder")
-if SETUP == "xraysink":
+if SETUP in ("xraysink", "otel"):
     import xraysink
 
-    xraysink.configure("flask-app")
+    xraysink.configure("flask-app", indexed_attributes=["order"])
 
 import requests  # noqa: E402
-from aws_xray_sdk.core import patch, xray_recorder  # noqa: E402
-from aws_xray_sdk.ext.flask.middleware import XRayMiddleware  # noqa: E402
 from flask import Flask, abort, request  # noqa: E402
 from opentelemetry import trace  # noqa: E402
 
-if SETUP == "recorder":
-    from xraysink.context import AsyncContext
-
-    xray_recorder.configure(context=AsyncContext(), service="flask-app", sampling=False)
-else:
-    xray_recorder.configure(service="flask-app")
-patch(["requests"])
-
 app = Flask(__name__)
-XRayMiddleware(app, xray_recorder)
+if SETUP == "otel":
+    from opentelemetry.instrumentation.flask import FlaskInstrumentor
+    from opentelemetry.instrumentation.requests import RequestsInstrumentor
+
+    FlaskInstrumentor().instrument_app(app)
+    RequestsInstrumentor().instrument()
+else:
+    from aws_xray_sdk.core import patch, xray_recorder
+    from aws_xray_sdk.ext.flask.middleware import XRayMiddleware
+
+    if SETUP == "recorder":
+        from xraysink.context import AsyncContext
+
+        xray_recorder.configure(context=AsyncContext(), service="flask-app", sampling=False)
+    else:
+        xray_recorder.configure(service="flask-app")
+    patch(["requests"])
+    XRayMiddleware(app, xray_recorder)
 
 
 @app.route("/orders/<int:order>")
 def order(order: int) -> dict[str, int]:
-    with xray_recorder.in_subsegment("lookup") as subsegment:
-        subsegment.name = f"lookup {order}"
-        subsegment.put_annotation("order", order)
+    if SETUP == "otel":
+        with trace.get_tracer(__name__).start_as_current_span("lookup") as span:
+            span.update_name(f"lookup {order}")
+            span.set_attribute("order", order)
+    else:
+        with xray_recorder.in_subsegment("lookup") as subsegment:
+            subsegment.name = f"lookup {order}"
+            subsegment.put_annotation("order", order)
     with trace.get_tracer(__name__).start_as_current_span("otel step"):
         pass
     downstream = request.args.get("downstream")

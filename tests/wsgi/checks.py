@@ -26,7 +26,10 @@ def traced_get(
         headers={"X-Amzn-Trace-Id": header, "User-Agent": "checks/1.0"},
         timeout=10,
     )
-    assert root_of(response) == root
+    # The SDK middlewares answer with the trace header (not on an exception, in Bottle's
+    # plugin); OpenTelemetry's WSGI instrumentation never does.
+    if "x-amzn-trace-id" in response.headers:
+        assert root_of(response) == root
     return response, wait_for_trace(receiver, root, count), parent
 
 
@@ -47,17 +50,19 @@ def request_segment(
 
 
 def check_order_request(
-    base: str, receiver: Receiver, name: str, downstream: str, renamed: str = "lookup 7"
+    base: str, receiver: Receiver, name: str, downstream: str, *, content_length: bool = True
 ) -> dict[str, Any]:
-    """``/orders/7`` calling ``downstream``: the segment, the renamed SDK subsegment,
-    the OpenTelemetry span and the outgoing call, all one trace."""
+    """``/orders/7`` calling ``downstream``: the segment, the renamed subsegment, the
+    OpenTelemetry span and the outgoing call, all one trace. ``content_length``: whether
+    the set-up records the response's size (OpenTelemetry's WSGI instrumentations do not)."""
     response, entities, parent = traced_get(
         base, "/orders/7", receiver, 4, downstream=downstream + "/stock"
     )
     assert response.status_code == 200
     segment = request_segment(entities, name, parent, 200, "/orders/7")
-    assert segment["http"]["response"]["content_length"] == len(response.content)
-    (lookup,) = by_name(entities, renamed)
+    if content_length:
+        assert segment["http"]["response"]["content_length"] == len(response.content)
+    (lookup,) = by_name(entities, "lookup 7")
     assert lookup["_parent"] == segment["id"]
     assert lookup["annotations"] == {"order": 7}
     (otel_step,) = by_name(entities, "otel step")
