@@ -9,13 +9,14 @@
 
 ``/orders/<n>``: a subsegment renamed after it started (an SDK subsegment, or a span
 whose attribute ``order`` is indexed), an OpenTelemetry span, and a ``requests`` call
-to ``?downstream=URL``; ``/fail`` raises; ``/missing`` answers 404. Bodies name the
-serving process (``pid``).
+to ``?downstream=URL``, then sleeps ``?sleep=`` seconds; ``/fail`` raises;
+``/missing`` answers 404. Bodies name the serving process (``pid``).
 """
 
 from __future__ import annotations
 
 import os
+import time
 
 SETUP = os.environ.get("APP_SETUP", "recorder")
 if SETUP in ("xraysink", "otel"):
@@ -63,6 +64,7 @@ def order(order: int) -> dict[str, int]:
     downstream = request.args.get("downstream")
     if downstream:
         requests.get(downstream, timeout=5)
+    time.sleep(float(request.args.get("sleep", 0)))
     return {"order": order, "pid": os.getpid()}
 
 
