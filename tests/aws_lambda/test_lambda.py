@@ -194,3 +194,21 @@ def test_recorder_set_up_with_async_context(receiver: Receiver) -> None:
     assert work["metadata"]["default"]["event"] == {"n": 1}
     assert entities_of(receiver.documents, invocations[0][0]) == []
     only_subsegment_documents(receiver)
+
+
+def test_sdk_django_middleware_takes_its_lambda_branch(receiver: Receiver) -> None:
+    root, parent = new_root(), new_parent()
+    with LambdaRuntime("lambda_django.handler", receiver, APP_SETUP="xraysink") as runtime:
+        outcome = runtime.invoke({"path": "/orders/7"}, trace_header(root, parent, 1), "r")
+        assert outcome == {"result": {"status": 200, "lambda_branch": True}}
+        entities = wait_for_trace(receiver, root, 5)
+    (request,) = by_name(entities, "django-app")
+    assert request["type"] == "subsegment" and request["parent_id"] == parent
+    assert request["http"]["request"]["url"] == "http://localhost/orders/7"
+    assert request["http"]["response"]["status"] == 200
+    # The SDK's Lambda branch also records the request as annotations, searchable.
+    assert request["annotations"]["url"] == "http://localhost/orders/7"
+    for name in ("orders-db", "order.html", "lookup 7", "otel step"):
+        (child,) = by_name(entities, name)
+        assert child["_parent"] == request["id"]
+    only_subsegment_documents(receiver)
