@@ -50,15 +50,24 @@ def request_segment(
 
 
 def check_order_request(
-    base: str, receiver: Receiver, name: str, downstream: str, *, content_length: bool = True
+    base: str,
+    receiver: Receiver,
+    name: str,
+    downstream: str,
+    *,
+    content_length: bool = True,
+    response_header: bool = True,
 ) -> dict[str, Any]:
     """``/orders/7`` calling ``downstream``: the segment, the renamed subsegment, the
     OpenTelemetry span and the outgoing call, all one trace. ``content_length``: whether
-    the set-up records the response's size (OpenTelemetry's WSGI instrumentations do not)."""
+    the set-up records the response's size (OpenTelemetry's WSGI instrumentations do
+    not); ``response_header``: whether it answers with ``X-Amzn-Trace-Id`` (the bare
+    WSGI instrumentation does not)."""
     response, entities, parent = traced_get(
         base, "/orders/7", receiver, 4, downstream=downstream + "/stock"
     )
     assert response.status_code == 200
+    assert ("x-amzn-trace-id" in response.headers) is response_header
     segment = request_segment(entities, name, parent, 200, "/orders/7")
     if content_length:
         assert segment["http"]["response"]["content_length"] == len(response.content)
