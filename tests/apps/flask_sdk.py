@@ -8,9 +8,10 @@
   under ``xraysink.configure(...)``.
 
 ``/orders/<n>``: a subsegment renamed after it started (an SDK subsegment, or a span
-whose attribute ``order`` is indexed), an OpenTelemetry span, and a ``requests`` call
-to ``?downstream=URL``, then sleeps ``?sleep=`` seconds; ``/fail`` raises;
-``/missing`` answers 404. Bodies name the serving process (``pid``).
+whose attribute ``order`` is indexed), an OpenTelemetry span, and calls to
+``?downstream=URL`` with ``requests`` and with OpenTelemetry-instrumented ``httpx``,
+then sleeps ``?sleep=`` seconds; ``/fail`` raises; ``/missing`` answers 404. Bodies
+name the serving process (``pid``).
 """
 
 from __future__ import annotations
@@ -24,11 +25,14 @@ if SETUP in ("xraysink", "otel"):
 
     xraysink.configure("flask-app", indexed_attributes=["order"])
 
+import httpx  # noqa: E402
 import requests  # noqa: E402
 from flask import Flask, abort, request  # noqa: E402
 from opentelemetry import trace  # noqa: E402
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor  # noqa: E402
 
 app = Flask(__name__)
+HTTPXClientInstrumentor().instrument()
 if SETUP == "otel":
     from opentelemetry.instrumentation.flask import FlaskInstrumentor
     from opentelemetry.instrumentation.requests import RequestsInstrumentor
@@ -64,6 +68,7 @@ def order(order: int) -> dict[str, int]:
     downstream = request.args.get("downstream")
     if downstream:
         requests.get(downstream, timeout=5)
+        httpx.get(downstream, timeout=5)
     time.sleep(float(request.args.get("sleep", 0)))
     return {"order": order, "pid": os.getpid()}
 

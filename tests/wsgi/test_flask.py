@@ -21,7 +21,7 @@ def test_flask(receiver: Receiver, setup: str) -> None:
     env = daemon_env(receiver.port, APP_SETUP=setup)
     with HeaderServer() as downstream, serve(command, env) as base:
         check_order_request(
-            base, receiver, "flask-app", downstream.url, content_length=setup != "otel"
+            base, receiver, "flask-app", downstream.url, content_length=setup != "otel", calls=2
         )
         check_failure(base, receiver, "flask-app")
         check_not_found(base, receiver, "flask-app")
