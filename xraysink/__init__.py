@@ -5,8 +5,8 @@
 public API, with the 1.6.2 call sites (``xraysink.asgi.middleware.xray_middleware``,
 ``xraysink.tasks.xray_task_async``, ``xraysink.context.AsyncContext``,
 ``xraysink.config.set_xray_log_group``, ``xraysink.util.has_current_trace``),
-``xraysink.logs`` and ``xraysink.receiver``. Every other module is internal and may
-change in any release.
+``xraysink.aws_lambda``, ``xraysink.logs`` and ``xraysink.receiver``. Every other
+module is internal and may change in any release.
 """
 
 import importlib as _importlib

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from xraysink import pipeline
+from xraysink import environment, pipeline
 from xraysink.xray_sdk.bridge import RecorderBridge, connect
 
 
@@ -24,8 +24,20 @@ class AsyncContext(RecorderBridge):
     ``use_task_factory`` and ``loop`` are accepted for compatibility and ignored:
     context variables follow tasks without a task factory. Creating an instance
     hands tracing to the recorder's settings (``xraysink.pipeline.use_recorder``);
-    the recorder's sampling decides new segments.
+    the recorder's sampling decides new segments. In AWS Lambda
+    (``AWS_LAMBDA_FUNCTION_NAME`` set) the instance is a
+    :class:`~xraysink.xray_sdk.lambda_context.LambdaAsyncContext`: the X-Ray SDK's
+    ``LambdaContext`` behaviour, subsegments of the function's segment.
     """
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> AsyncContext:
+        if cls is AsyncContext and environment.in_lambda():
+            # The SDK's LambdaContext behaviour (its middlewares' Lambda branch too).
+            from xraysink.xray_sdk.lambda_context import LambdaAsyncContext
+
+            cls = LambdaAsyncContext
+        instance: AsyncContext = super().__new__(cls)
+        return instance
 
     def __init__(self, *args: Any, use_task_factory: bool = True, **kwargs: Any) -> None:
         kwargs.pop("loop", None)

@@ -80,7 +80,12 @@ ECS_CONTAINER_METADATA_URI = "ECS_CONTAINER_METADATA_URI"
 """Set by older ECS agents: marks an ECS container (no metadata read)."""
 
 AWS_LAMBDA_FUNCTION_NAME = "AWS_LAMBDA_FUNCTION_NAME"
-"""Set by AWS Lambda in every function's environment."""
+"""Set by AWS Lambda in every function's environment: when present, spans leave as
+subsegments of the segment Lambda records for the invocation (``xraysink.aws_lambda``)."""
+
+LAMBDA_TRACE_HEADER = "_X_AMZN_TRACE_ID"
+"""Set by AWS Lambda before each invocation: the function segment's trace header
+(``Root=...;Parent=...;Sampled=0|1``), read anew for every invocation."""
 
 _TRUE = frozenset({"true", "t", "yes", "y", "on", "1"})
 _FALSE = frozenset({"false", "f", "no", "n", "off", "0"})
@@ -217,6 +222,11 @@ def _entry_point(group: str, name: str, variable: str) -> EntryPoint:
 
 _GET_TRUE = frozenset({"true", "1", "yes", "on"})
 _GET_FALSE = frozenset({"false", "0", "no", "off"})
+
+
+def in_lambda() -> bool:
+    """Whether this process runs as an AWS Lambda function (``AWS_LAMBDA_FUNCTION_NAME``)."""
+    return bool(os.environ.get(AWS_LAMBDA_FUNCTION_NAME))
 
 
 def get(name: str) -> str | None:

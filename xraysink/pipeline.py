@@ -13,9 +13,10 @@ from typing import Any
 
 import wrapt
 from opentelemetry import propagate, trace
+from opentelemetry.propagators.composite import CompositePropagator
 from opentelemetry.sdk.resources import Resource, ResourceDetector
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.sampling import ALWAYS_ON, Sampler
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, Sampler
 
 from xraysink import environment
 from xraysink.detectors import layered_resource
@@ -52,7 +53,10 @@ def configure(
     """Send every OpenTelemetry span of this process to X-Ray; returns the provider.
 
     - ``service``: ``service.name`` of the Resource, the name of every segment
-      (default: ``OTEL_SERVICE_NAME``, else OpenTelemetry's ``unknown_service``).
+      (default: ``OTEL_SERVICE_NAME``, else in AWS Lambda the function's name, else
+      OpenTelemetry's ``unknown_service``). In AWS Lambda (``AWS_LAMBDA_FUNCTION_NAME``
+      set) spans leave as subsegments of the function's segment and ``sampler`` is not
+      consulted: the function's ``Sampled`` decides (see ``xraysink.aws_lambda``).
     - ``daemon_address``: ``host:port`` or ``udp:host:port tcp:host:port``; default
       ``AWS_XRAY_DAEMON_ADDRESS``, else ``127.0.0.1:2000`` (OpenTelemetry precedence:
       the argument wins over the environment).
@@ -99,6 +103,9 @@ def configure(
                 set_log_group(log_group)
             return _provider
         attributes: dict[str, Any] = {}
+        if not service and not environment.get(environment.OTEL_SERVICE_NAME):
+            # None outside Lambda; in Lambda, the name the ADOT Lambda layer gives.
+            service = environment.get(environment.AWS_LAMBDA_FUNCTION_NAME)
         if service:
             attributes["service.name"] = service
         if log_group:
@@ -184,6 +191,9 @@ def _install(
     wrapt.register_post_import_hook(_bridge_recorder, "aws_xray_sdk.core")
     wrapt.register_post_import_hook(_correct_httplib_patch, "aws_xray_sdk.ext.httplib")
     processor.log_groups = _log_groups
+    if environment.in_lambda():
+        # The function's segment (_X_AMZN_TRACE_ID) decides; spans outside it are dropped.
+        sampler, trust_incoming_sampling = ALWAYS_OFF, True
     current = trace.get_tracer_provider()
     if not isinstance(current, TracerProvider):
         provider = TracerProvider(
@@ -199,7 +209,7 @@ def _install(
         current.add_span_processor(processor)
         _provider = current
     _processor = processor
-    propagate.set_global_textmap(environment.propagator())
+    propagate.set_global_textmap(_propagator())
     # Server instrumentations import this module to find the response propagator;
     # waiting for that import keeps opentelemetry-instrumentation (~80 ms) out of
     # processes that have none.
@@ -224,3 +234,13 @@ def _correct_httplib_patch(module: Any) -> None:
     from xraysink.xray_sdk.httplib import install
 
     install()
+
+
+def _propagator() -> Any:
+    chosen = environment.propagator()
+    if environment.in_lambda():
+        from xraysink.aws_lambda import LambdaPropagator
+
+        # Last, so that the function's segment wins over what the others extracted.
+        return CompositePropagator([chosen, LambdaPropagator()])
+    return chosen

@@ -24,12 +24,14 @@ from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from opentelemetry.trace import SpanKind
 
+from xraysink import environment
 from xraysink._fork import renew_after_fork
 from xraysink._internals import START_FIELDS
 from xraysink._types import CONTEXT, IS_REMOTE, SPAN_ID, TRACE_FLAGS, Entity, SpanFields
 from xraysink.emitters.base import DaemonUnresolved, DatagramEmitter, Document, Emitter
 from xraysink.emitters.udp import SEND_ERRORS, UDPDaemonEmitter
 from xraysink.export.assemble import nest
+from xraysink.export.lambda_function import as_function_subsegments
 from xraysink.export.serialize import encode_documents
 from xraysink.translate.span import translate_fields
 from xraysink.translate.spandata import read_span
@@ -97,6 +99,9 @@ class XRaySpanProcessor(SpanProcessor):
         self._max_wait_ns = int(max_wait_seconds * 1e9)
         #: Overrides ``aws.cloudwatch_logs`` of every segment (``set_xray_log_group``).
         self.log_groups: list[dict[str, str]] | None = None
+        #: In AWS Lambda (``AWS_LAMBDA_FUNCTION_NAME``) segments leave as subsegments
+        #: of the function's segment, which Lambda records.
+        self.lambda_function = environment.in_lambda()
         self.stats: Counter[str] = Counter()
         self._logged: set[str] = set()
         self._lock = threading.Lock()
@@ -186,6 +191,8 @@ class XRaySpanProcessor(SpanProcessor):
                     self._drop("translation")
                     entities = None
                 else:
+                    if self.lambda_function:
+                        as_function_subsegments(entities)
                     if self.log_groups is not None:
                         for entity in entities:
                             if "type" not in entity:

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from aws_xray_sdk.core.context import Context
+from aws_xray_sdk.core.lambda_launcher import LambdaContext
 from aws_xray_sdk.core.models.dummy_entities import DummySegment, DummySubsegment
 from aws_xray_sdk.core.models.segment import Segment
 from aws_xray_sdk.core.models.subsegment import Subsegment
@@ -300,14 +301,20 @@ def connect(local_root_id: Callable[[int], int | None]) -> None:
 
 def install(*, sdk_decides: bool, local_root_id: Callable[[int], int | None]) -> None:
     """Put a :class:`RecorderBridge` into aws_xray_sdk's global recorder unless it
-    has one already (``AsyncContext``) or a context the user chose. Without
+    has one already (``AsyncContext``) or a context the user chose; in AWS Lambda,
+    where the recorder starts with the SDK's ``LambdaContext``, a
+    :class:`~xraysink.xray_sdk.lambda_context.LambdaBridge`. Without
     ``sdk_decides`` (the OpenTelemetry-first set-up) the OpenTelemetry sampler
     decides, so the recorder's own sampler, whose centralized rules poll the
     daemon, is turned off."""
     from aws_xray_sdk.core import xray_recorder
 
     connect(local_root_id)
-    if type(xray_recorder.context) is Context:
+    if type(xray_recorder.context) is LambdaContext:
+        from xraysink.xray_sdk.lambda_context import LambdaBridge
+
+        xray_recorder.context = LambdaBridge(sdk_decides=sdk_decides)
+    elif type(xray_recorder.context) is Context:
         missing = xray_recorder.context.context_missing
         xray_recorder.context = RecorderBridge(missing, sdk_decides=sdk_decides)
         if not sdk_decides:

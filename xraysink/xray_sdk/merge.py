@@ -4,7 +4,7 @@ The recorder bridge (:mod:`xraysink.xray_sdk.bridge`) hands out X-Ray SDK entiti
 (``Segment``/``Subsegment``) whose ids are those of OpenTelemetry spans. Whatever
 the SDK API puts on such an entity (``put_annotation``, ``put_metadata``,
 ``put_http_meta``, ``set_user``, ``add_exception``, ``apply_status_code``, the
-``aws``/``sql`` blocks of the SDK's patchers) is merged into the span's translated
+``aws``/``sql`` blocks of the SDK's patchers, a new ``name``) is merged into the span's translated
 document by the span processor when the span ends, unchanged. This module imports
 nothing from ``aws_xray_sdk``: the OpenTelemetry-first path never pays for it.
 """
@@ -12,6 +12,8 @@ nothing from ``aws_xray_sdk``: the OpenTelemetry-first path never pays for it.
 from __future__ import annotations
 
 from typing import Any
+
+from xraysink.translate.clean import entity_name
 
 #: span id (int) -> (X-Ray SDK entity, owned). ``owned``: the bridge started the
 #: span for an SDK ``begin_*`` call, so the entity's ``namespace`` is the SDK's too;
@@ -66,6 +68,11 @@ def merge_recorded(document: dict[str, Any], entity: Any, owned: bool) -> None:
         namespace = get("namespace")
         if namespace:
             document["namespace"] = namespace
+        # Renamed after it started (subsegment.name = ..., the SDK's Django template
+        # and database patches): the name it ends with.
+        name = get("name")
+        if name and name != document["name"]:
+            document["name"] = entity_name(name) or document["name"]
 
 
 def _merge_nested(target: dict[str, Any], recorded: dict[str, Any]) -> None:

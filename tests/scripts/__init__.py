@@ -1,4 +1,5 @@
-"""Running a Python snippet in a fresh interpreter, as a user's script would run."""
+"""Tests of scripts and workers; ``run_python`` runs a Python snippet in a fresh
+interpreter, as a user's script would run."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def run_python(code: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -1,0 +1,1 @@
+"""Tests of xraysink in a simulated AWS Lambda runtime."""

@@ -1,0 +1,1 @@
+"""Tests of WSGI frameworks (Flask, Django, Bottle) traced through xraysink."""
