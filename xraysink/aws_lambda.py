@@ -104,7 +104,7 @@ def traced(handler: Callable[[Any, Any], R]) -> Callable[[Any, Any], R]:
     def invoke(event: Any, context: Any) -> R:
         from xraysink import pipeline
 
-        if pipeline.processor() is None:
+        if pipeline.span_processor() is None:
             pipeline.configure()
         attributes = {
             "faas.invocation_id": str(getattr(context, "aws_request_id", "")),
