@@ -7,12 +7,14 @@ import subprocess
 
 from tests.e2e.xray import wait_for_trace
 from tests.scripts import run_python
+from xraysink.receiver.sampling import SamplingServer, parse_sampling_rules
 from xraysink.receiver.server import Receiver
 
 
 def run(code: str, **env: str) -> subprocess.CompletedProcess[str]:
-    """``code`` in a fresh interpreter whose environment holds only ``env``."""
-    return run_python(code, {"PATH": "/usr/bin:/bin", **env})
+    """``code`` in a fresh interpreter whose environment holds only ``env`` (and, unless
+    ``env`` says otherwise, a sampler that samples every trace)."""
+    return run_python(code, {"PATH": "/usr/bin:/bin", "OTEL_TRACES_SAMPLER": "always_on", **env})
 
 
 def printed_trace_id(result: subprocess.CompletedProcess[str]) -> str:
@@ -147,3 +149,45 @@ def test_cancelled_request_and_task_from_a_thread_keep_the_trace(receiver: Recei
     assert result.returncode == 0, result.stderr
     # Nothing left waiting; both requests and the task's segment were sent.
     assert result.stdout.split() == ["0", "0", "3"]
+
+
+def test_default_sampler_is_x_ray_centralized_sampling(receiver: Receiver) -> None:
+    # The daemon stand-in answers the sampling API on its TCP port, as the X-Ray daemon
+    # and the CloudWatch agent do: health checks are never sampled, the rest always.
+    rules = [
+        {
+            "RuleName": "health",
+            "Priority": 1,
+            "FixedRate": 0.0,
+            "ReservoirSize": 0,
+            "URLPath": "/health",
+        },
+        {"RuleName": "Default", "Priority": 10000, "FixedRate": 1.0, "ReservoirSize": 0},
+    ]
+    with SamplingServer(parse_sampling_rules(rules), "127.0.0.1", receiver.port):
+        result = run(
+            f"""
+            import time, xraysink
+            from opentelemetry import trace
+            from opentelemetry.trace import SpanKind
+            SERVER = SpanKind.SERVER
+            provider = xraysink.configure(service="shop", daemon_address="{receiver.address}")
+            sampler = provider.sampler.root
+            deadline = time.monotonic() + 10
+            while not sampler.stats["rules_polls"] and time.monotonic() < deadline:
+                time.sleep(0.05)
+            tracer = trace.get_tracer("t")
+            for path in ("/health", "/orders/7", "/health"):
+                attributes = {{"http.request.method": "GET", "url.path": path}}
+                with tracer.start_as_current_span(path, attributes=attributes, kind=SERVER):
+                    pass
+            print(type(sampler).__name__)
+            """,
+            OTEL_TRACES_SAMPLER="",
+        )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["XRayRemoteSampler"]
+    assert receiver.wait_for(lambda docs: len(docs) >= 1, 10.0)
+    receiver.wait_quiet(0.3, 5.0)
+    (segment,) = receiver.documents  # the two health checks were not sampled
+    assert segment["aws"]["xray"]["sampling_rule_name"] == "Default"

@@ -50,8 +50,7 @@ class XRaySinkConfigurator:
             return
         _read(environment.check_resource_attributes, None, "skipped")
         _read(environment.check_resource_detectors, None, "skipped")
-        if _read(environment.exporter, "udp", "documents go over UDP") == "api":
-            _logger.warning("xraysink: the X-Ray API emitter is not installed; UDP is used")
+        exporter = _read(environment.exporter, "udp", "documents go over UDP")
         try:
             address = environment.daemon_address()
         except ValueError as exc:
@@ -68,6 +67,7 @@ class XRaySinkConfigurator:
         try:
             configure(
                 daemon_address=address,
+                exporter=exporter,
                 sampler=_read(environment.traces_sampler, None, "the default sampler is used"),
                 trust_incoming_sampling=_read(trust_from_env, False, "caller decisions ignored"),
                 resource=Resource(identity),

@@ -7,6 +7,7 @@ One ``TracerProvider`` holds everything: ``XRayIdGenerator``,
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -16,7 +17,7 @@ from opentelemetry import propagate, trace
 from opentelemetry.propagators.composite import CompositePropagator
 from opentelemetry.sdk.resources import Resource, ResourceDetector
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, Sampler
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, Sampler
 
 from xraysink import environment
 from xraysink.detectors import layered_resource
@@ -42,6 +43,7 @@ def configure(
     log_group: str | None = None,
     sampler: Sampler | None = None,
     emitter: Emitter | None = None,
+    exporter: str | None = None,
     resource: Resource | None = None,
     resource_detectors: Iterable[str | ResourceDetector] = (),
     indexed_attributes: Iterable[str] = (),
@@ -62,8 +64,15 @@ def configure(
       the argument wins over the environment).
     - ``log_group``: CloudWatch Logs group, as Resource ``aws.log.group.names``.
     - ``sampler``: decides new traces and ``Sampled=?``; an incoming ``Sampled=0/1``
-      is obeyed unless ``trust_incoming_sampling`` is False. Default: sample everything.
-    - ``emitter``: replaces the UDP emitter (anything with ``send_entity``).
+      is obeyed unless ``trust_incoming_sampling`` is False. Default: the sampler
+      ``OTEL_TRACES_SAMPLER`` names, else X-Ray centralized sampling
+      (``XRayRemoteSampler``: the rules kept in X-Ray, polled through the daemon's or
+      CloudWatch agent's TCP address; until rules arrive, 1 trace a second plus 5%).
+    - ``exporter``: ``"udp"`` (to the daemon or CloudWatch agent) or ``"api"`` (X-Ray's
+      ``PutTraceSegments`` through botocore, no daemon: ``XRayAPIEmitter``); default
+      ``XRAYSINK_EXPORTER``, else ``"udp"``. ``ValueError`` for anything else.
+    - ``emitter``: replaces the emitter ``exporter`` picks (anything with
+      ``send_entity``).
     - ``resource``: merged under the attributes above, ``OTEL_RESOURCE_ATTRIBUTES``
       and ``OTEL_SERVICE_NAME``, over the SDK's defaults.
     - ``resource_detectors``: names of ``opentelemetry_resource_detector`` entry points
@@ -90,7 +99,7 @@ def configure(
         if value is not None and not isinstance(value, str):
             raise TypeError(f"{label} must be a str, not {type(value).__name__}")
     if emitter is None:
-        emitter = UDPDaemonEmitter(daemon_address)
+        emitter = make_emitter(exporter, daemon_address)
     global _processor, _provider
     with _lock:
         if _processor is not None and _provider is not None:
@@ -118,15 +127,32 @@ def configure(
             max_waiting_children=max_waiting_children,
             max_wait_seconds=max_wait_seconds,
         )
-        _install(processor, layered, sampler, trust_incoming_sampling)
+        _install(processor, layered, sampler, trust_incoming_sampling, daemon_address)
         return _provider  # type: ignore[return-value]
+
+
+def make_emitter(exporter: str | None, daemon_address: str | None = None) -> Emitter:
+    """The emitter ``exporter`` names (``"udp"`` or ``"api"``; None: ``XRAYSINK_EXPORTER``,
+    else ``"udp"``), the UDP one for ``daemon_address``. Raises ``ValueError`` for
+    another name, a malformed address, or (``"api"``) no AWS region."""
+    choice = exporter if exporter is not None else environment.exporter()
+    if choice == "udp":
+        return UDPDaemonEmitter(daemon_address)
+    if choice == "api":
+        # botocore (~0.2 s to import) only for processes that send to the API.
+        from xraysink.emitters.xray_api import xray_api_emitter
+
+        return xray_api_emitter()
+    raise ValueError(f"exporter must be 'udp' or 'api', got {choice!r}")
 
 
 def use_recorder() -> None:
     """Drive tracing from the X-Ray SDK recorder (the 1.6.2 call sites): its
-    emitter, sampler and naming. Called by ``AsyncContext()``; a no-op when a
+    emitter, sampler and naming; ``XRAYSINK_EXPORTER=api`` sends to the X-Ray API
+    instead of the recorder's emitter. Called by ``AsyncContext()``; a no-op when a
     pipeline exists already (``configure()`` ran first: its emitter and sampler
-    stay, the recorder names segments)."""
+    stay, the recorder names segments). Raises ``ValueError`` for a malformed
+    ``XRAYSINK_EXPORTER``."""
     global _segment_name
     with _lock:
         if _segment_name is not None:
@@ -136,7 +162,8 @@ def use_recorder() -> None:
         _segment_name = segment_name
         if _processor is not None:
             return
-        _install(XRaySpanProcessor(RecorderEmitter()), Resource.create({}), RecorderSampler())
+        emitter = make_emitter("api") if environment.exporter() == "api" else RecorderEmitter()
+        _install(XRaySpanProcessor(emitter), Resource.create({}), RecorderSampler())
 
 
 def ensure_configured() -> None:
@@ -184,6 +211,7 @@ def _install(
     resource: Resource,
     sampler: Sampler | None,
     trust_incoming_sampling: bool | None = None,
+    daemon_address: str | None = None,
 ) -> None:
     global _processor, _provider
     # xray_recorder calls join the OpenTelemetry trace (xraysink.xray_sdk.bridge), without
@@ -196,12 +224,13 @@ def _install(
         sampler, trust_incoming_sampling = ALWAYS_OFF, True
     current = trace.get_tracer_provider()
     if not isinstance(current, TracerProvider):
+        if sampler is None:
+            # Made only with a new provider: its thread would poll for nothing otherwise.
+            sampler = _from_environment() or _centralized(resource, daemon_address)
         provider = TracerProvider(
             resource=resource,
             id_generator=XRayIdGenerator(),
-            sampler=XRaySampler(
-                sampler if sampler is not None else ALWAYS_ON, trust_incoming_sampling
-            ),
+            sampler=XRaySampler(sampler, trust_incoming_sampling),
         )
         trace.set_tracer_provider(provider)
         current = trace.get_tracer_provider()
@@ -216,6 +245,21 @@ def _install(
     wrapt.register_post_import_hook(
         _install_response_propagator, "opentelemetry.instrumentation.propagators"
     )
+
+
+def _from_environment() -> Sampler | None:
+    try:
+        return environment.traces_sampler()
+    except ValueError as exc:
+        # As the OpenTelemetry SDK does with its own variable: warn, keep the default.
+        logging.getLogger(__name__).warning("xraysink: %s; the default sampler is used", exc)
+        return None
+
+
+def _centralized(resource: Resource, daemon_address: str | None) -> Sampler:
+    from xraysink.sampling.remote import XRayRemoteSampler, sampling_endpoint
+
+    return XRayRemoteSampler(resource, endpoint=sampling_endpoint(daemon_address))
 
 
 def _install_response_propagator(module: Any) -> None:

@@ -129,14 +129,16 @@ def register_entry_points(folder: Path) -> Path:
 def child_env(entry_points: Path, tripwire: Tripwire, **extra: str) -> dict[str, str]:
     """The environment of a zero-code child: xraysink's entry points, this worktree and
     the test apps on ``PYTHONPATH``, the tripwire proxy, nothing inherited from
-    ``OTEL_*``/``AWS_*`` variables of the test run, and ``extra``."""
+    ``OTEL_*``/``AWS_*`` variables of the test run, every trace sampled (no sampling
+    proxy listens here), and ``extra``."""
     inherited = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("OTEL_", "AWS_", "ECS_", "XRAYSINK_", "_X_AMZN"))
     }
     path = os.pathsep.join([str(entry_points), str(APPS), str(ROOT)])
-    return {**inherited, **tripwire.env(), "PYTHONPATH": path, **extra}
+    sampled = {"OTEL_TRACES_SAMPLER": "always_on"}
+    return {**inherited, **tripwire.env(), "PYTHONPATH": path, **sampled, **extra}
 
 
 def run_instrumented(
