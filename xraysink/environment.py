@@ -23,6 +23,15 @@ XRAYSINK_TRUST_INCOMING_SAMPLING: Final = "XRAYSINK_TRUST_INCOMING_SAMPLING"
 and the root sampler decides (a caller forcing 100% sampling is a cost attack).
 Unset, empty, ``true``/``1``/``yes``/``on``: the caller's decision wins."""
 
+XRAYSINK_FRAMEWORK_SPANS: Final = "XRAYSINK_FRAMEWORK_SPANS"
+"""Whether the spans web frameworks make on their own (FastAPI's SERVER span and
+``fastapi.*`` operation spans, the OpenTelemetry ASGI instrumentation's ``http
+send``/``http receive`` spans) are recorded: ``true``/``false`` as
+``XRAYSINK_TRUST_INCOMING_SAMPLING``. Unset: off when the X-Ray SDK recorder set
+tracing up (``xray_recorder.configure(context=AsyncContext())``, the 1.6.2 call
+sites: traces keep 1.6.2's shape), on under ``xraysink.configure()``, whose
+``framework_spans`` argument wins over it. See :mod:`xraysink.framework_spans`."""
+
 OTEL_PROPAGATORS: Final = "OTEL_PROPAGATORS"
 """OpenTelemetry's propagator list; set, those propagators run beside X-Ray's."""
 

@@ -22,6 +22,7 @@ from xraysink import environment
 from xraysink.emitters.base import Emitter
 from xraysink.emitters.udp import UDPDaemonEmitter
 from xraysink.export.processor import XRaySpanProcessor
+from xraysink.framework_spans import XRayTracerProvider, switch
 from xraysink.propagation.ids import XRayIdGenerator
 from xraysink.propagation.propagator import XRayPropagator
 from xraysink.sampling.sampler import XRaySampler
@@ -48,6 +49,7 @@ def configure(
     max_waiting_children: int = 1000,
     max_wait_seconds: float = 30.0,
     trust_incoming_sampling: bool | None = None,
+    framework_spans: bool | None = None,
 ) -> TracerProvider:
     """Send every OpenTelemetry span of this process to X-Ray; returns the provider.
 
@@ -69,6 +71,10 @@ def configure(
       sends ``Sampled=1``/``0`` (a cost attack otherwise); default
       ``XRAYSINK_TRUST_INCOMING_SAMPLING`` (``ValueError`` unless true/false), else
       True. First call only, like ``sampler``.
+    - ``framework_spans``: record the spans web frameworks make on their own
+      (FastAPI's ``fastapi.*`` operation spans, ASGI ``http send``/``receive``
+      spans) as subsegments; default ``XRAYSINK_FRAMEWORK_SPANS``, else True.
+      Applies to a provider this function creates, on every call.
 
     Idempotent: a second call returns the same provider and only updates the
     emitter, indexing and log group. Raises ``ValueError`` for a malformed daemon
@@ -81,6 +87,11 @@ def configure(
         emitter = UDPDaemonEmitter(daemon_address)
     global _processor, _provider
     with _lock:
+        switch.on = (
+            framework_spans
+            if framework_spans is not None
+            else environment.get_bool(environment.XRAYSINK_FRAMEWORK_SPANS, True)
+        )
         if _processor is not None and _provider is not None:
             # The replaced emitter is not closed here: a send in flight on another
             # thread would fail; its socket closes when it is collected.
@@ -123,6 +134,7 @@ def use_recorder() -> None:
         _segment_name = segment_name
         if _processor is not None:
             return
+        switch.on = environment.get_bool(environment.XRAYSINK_FRAMEWORK_SPANS, False)
         _install(XRaySpanProcessor(RecorderEmitter()), Resource.create({}), RecorderSampler())
 
 
@@ -180,7 +192,7 @@ def _install(
     processor.log_groups = _log_groups
     current = trace.get_tracer_provider()
     if not isinstance(current, TracerProvider):
-        provider = TracerProvider(
+        provider = XRayTracerProvider(
             resource=resource,
             id_generator=XRayIdGenerator(),
             sampler=XRaySampler(

@@ -23,6 +23,7 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from xraysink import pipeline
 from xraysink._version import __version__
+from xraysink.framework_spans import FrameworkSpan
 from xraysink.propagation.header import (
     HEADER_NAME,
     TraceHeader,
@@ -99,7 +100,8 @@ def _start(attributes: dict[str, Any], header: TraceHeader | None) -> Span:
 def _adoptable(scope: Mapping[str, Any], path: str) -> Span | None:
     telemetry = scope.get("fastapi.telemetry")
     span = getattr(telemetry, "span", None)
-    if isinstance(span, Span):
+    # A FrameworkSpan stands for a SERVER span that was not made: no segment to adopt.
+    if isinstance(span, Span) and not isinstance(span, FrameworkSpan):
         return span
     current = trace.get_current_span()
     attributes = getattr(current, "attributes", None) or {}
