@@ -62,6 +62,9 @@ def test_recorder_set_up_makes_no_framework_span(receiver: Receiver) -> None:
     assert segment["name"] == "svc"
     # put_annotation with no subsegment open lands on the request segment, as in 1.6.2.
     assert segment["annotations"] == {"where": "handler"}
+    # The TestClient's peer is no IP literal: recorded as it is, as 1.6.2 did.
+    assert segment["http"]["request"]["client_ip"] == "testclient"
+    assert "x_forwarded_for" not in segment["http"]["request"]
 
 
 def test_environment_turns_framework_spans_on_for_the_recorder(receiver: Receiver) -> None:
