@@ -7,6 +7,7 @@ One ``TracerProvider`` holds everything: ``XRayIdGenerator``,
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -34,6 +35,9 @@ _provider: TracerProvider | None = None
 # kept here so the request path never re-imports it.
 _segment_name: Callable[[str | None], str] | None = None
 _log_groups: list[dict[str, str]] | None = None
+# Whether the recorder set the pipeline up on a TracerProvider of its own: the span
+# processor is then the only consumer of the recorder's subsegments.
+_recorder_owned = False
 
 
 def configure(
@@ -86,12 +90,20 @@ def configure(
     if emitter is None:
         emitter = UDPDaemonEmitter(daemon_address)
     global _processor, _provider
+    global _recorder_owned
     with _lock:
         switch.on = (
             framework_spans
             if framework_spans is not None
             else environment.get_bool(environment.XRAYSINK_FRAMEWORK_SPANS, True)
         )
+        if _recorder_owned:
+            # OpenTelemetry first from now on: subsegments become spans again, which
+            # every span processor the application adds will see.
+            _recorder_owned = False
+            bridge = sys.modules.get("xraysink.xray_sdk.bridge")
+            if bridge is not None:
+                bridge.connect(local_root_id, None)
         if _processor is not None and _provider is not None:
             # The replaced emitter is not closed here: a send in flight on another
             # thread would fail; its socket closes when it is collected.
@@ -135,13 +147,23 @@ def use_recorder() -> None:
         if _processor is not None:
             return
         switch.on = environment.get_bool(environment.XRAYSINK_FRAMEWORK_SPANS, False)
-        _install(XRaySpanProcessor(RecorderEmitter()), Resource.create({}), RecorderSampler())
+        global _recorder_owned
+        _recorder_owned = _install(
+            XRaySpanProcessor(RecorderEmitter()), Resource.create({}), RecorderSampler()
+        )
 
 
 def ensure_configured() -> None:
     """The 1.6.2 default: with nothing configured, the recorder's defaults apply."""
     if _processor is None:
         use_recorder()
+
+
+def subsegment_children() -> XRaySpanProcessor | None:
+    """The span processor when the recorder set the pipeline up on its own
+    ``TracerProvider`` (the 1.6.2 call sites): the recorder bridge then makes X-Ray SDK
+    subsegments without spans and hands their documents to it. None otherwise."""
+    return _processor if _recorder_owned else None
 
 
 def recorder_mode() -> bool:
@@ -183,7 +205,8 @@ def _install(
     resource: Resource,
     sampler: Sampler | None,
     trust_incoming_sampling: bool | None = None,
-) -> None:
+) -> bool:
+    """Install ``processor``; returns whether on a ``TracerProvider`` made here."""
     global _processor, _provider
     # xray_recorder calls join the OpenTelemetry trace (xraysink.xray_sdk.bridge), without
     # importing aws_xray_sdk (0.3 s) for processes that never use it.
@@ -191,6 +214,7 @@ def _install(
     wrapt.register_post_import_hook(_correct_httplib_patch, "aws_xray_sdk.ext.httplib")
     processor.log_groups = _log_groups
     current = trace.get_tracer_provider()
+    created = False
     if not isinstance(current, TracerProvider):
         provider = XRayTracerProvider(
             resource=resource,
@@ -201,6 +225,7 @@ def _install(
         )
         trace.set_tracer_provider(provider)
         current = trace.get_tracer_provider()
+        created = current is provider
     if isinstance(current, TracerProvider):
         current.add_span_processor(processor)
         _provider = current
@@ -212,6 +237,7 @@ def _install(
     wrapt.register_post_import_hook(
         _install_response_propagator, "opentelemetry.instrumentation.propagators"
     )
+    return created
 
 
 def _install_response_propagator(module: Any) -> None:
@@ -223,7 +249,11 @@ def _install_response_propagator(module: Any) -> None:
 def _bridge_recorder(module: Any) -> None:
     from xraysink.xray_sdk.bridge import install
 
-    install(sdk_decides=recorder_mode(), local_root_id=local_root_id)
+    install(
+        sdk_decides=recorder_mode(),
+        local_root_id=local_root_id,
+        children=subsegment_children(),
+    )
 
 
 def _correct_httplib_patch(module: Any) -> None:
