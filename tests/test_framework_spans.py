@@ -107,3 +107,31 @@ def test_incoming_parent_is_kept_without_framework_spans(receiver: Receiver) -> 
     (segment,) = serve_one(receiver, RECORDER, headers=header)
     assert segment["trace_id"] == root
     assert segment["parent_id"] == "53995c3f42cd8ad8"
+
+
+def test_recorder_turns_fastapis_own_tracing_off_unless_the_app_chose(
+    receiver: Receiver,
+) -> None:
+    code = (
+        RECORDER.format(address=receiver.address)
+        + """
+from fastapi import FastAPI
+print(FastAPI()._telemetry["tracing"], FastAPI(telemetry={"metrics": False})._telemetry["metrics"],
+      FastAPI(telemetry={"metrics": False})._telemetry["tracing"],
+      FastAPI(telemetry={"tracing": True})._telemetry["tracing"])
+"""
+    )
+    result = run(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "False", "False", "True"]
+
+
+def test_an_app_that_keeps_fastapis_tracing_still_gets_the_1_6_2_shape(
+    receiver: Receiver,
+) -> None:
+    # telemetry={"tracing": True}: FastAPI runs its telemetry, its tracer makes no span.
+    setup = RECORDER + "import fastapi\n"
+    code = (setup + APP).replace("app = FastAPI()", 'app = FastAPI(telemetry={{"tracing": True}})')
+    result = run(code.format(address=receiver.address, headers="{}"))
+    (segment,) = wait_for_trace(receiver, printed_trace_id(result), 1)
+    assert segment["annotations"] == {"where": "handler"}

@@ -18,6 +18,13 @@ context, so anything started under it keeps the parent, and
 instrumentations' SERVER spans are still made (the request segment adopts them);
 FastAPI's SERVER span is not (``xray_middleware`` opens the segment, as 1.6.2 did).
 
+Even making no span, FastAPI's telemetry costs a request some 40-60 µs (the trace
+header extracted again, request attributes, context switches, a wrapper around every
+ASGI message and operation). So while framework spans are off, an app built without
+an explicit ``tracing`` setting (``FastAPI()``, as 1.6.2 users build it) gets
+``FastAPI(telemetry={"tracing": False, ...})``: FastAPI's own public switch, with
+everything else the app chose kept (:func:`default_fastapi_tracing_off`).
+
 Framework spans are off when the X-Ray SDK recorder set the pipeline up (the 1.6.2
 call sites) and on under ``xraysink.configure()``; ``XRAYSINK_FRAMEWORK_SPANS``
 (:mod:`xraysink.environment`) or ``configure(framework_spans=...)`` choose otherwise.
@@ -29,8 +36,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
-from typing import Final
+from typing import Any, Final
 
+import wrapt
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.context import Context
@@ -151,3 +159,29 @@ class XRayTracerProvider(TracerProvider):
         if keep_server is None:
             return tracer
         return FrameworkTracer(tracer, keep_server)
+
+
+_fastapi_hooked = False
+
+
+def default_fastapi_tracing_off() -> None:
+    """From now on, a ``FastAPI`` app built while framework spans are off and without
+    a ``tracing`` telemetry setting of its own gets ``tracing: False`` (its other
+    settings, metrics and logs included, as it chose). Apps built earlier keep
+    FastAPI's default; their spans are still left out by :class:`FrameworkTracer`.
+    Idempotent; imports nothing until FastAPI is imported."""
+    global _fastapi_hooked
+    if not _fastapi_hooked:
+        _fastapi_hooked = True
+        wrapt.register_post_import_hook(_wrap_fastapi, "fastapi.applications")
+
+
+def _wrap_fastapi(module: Any) -> None:
+    wrapt.wrap_function_wrapper(module, "FastAPI.__init__", _fastapi_init)
+
+
+def _fastapi_init(wrapped: Any, instance: Any, args: Any, kwargs: dict[str, Any]) -> Any:
+    telemetry = kwargs.get("telemetry")
+    if not switch.on and (telemetry is None or "tracing" not in telemetry):
+        kwargs["telemetry"] = {"tracing": False, **(telemetry or {})}
+    return wrapped(*args, **kwargs)

@@ -23,7 +23,7 @@ from xraysink import environment
 from xraysink.emitters.base import Emitter
 from xraysink.emitters.udp import UDPDaemonEmitter
 from xraysink.export.processor import XRaySpanProcessor
-from xraysink.framework_spans import XRayTracerProvider, switch
+from xraysink.framework_spans import XRayTracerProvider, default_fastapi_tracing_off, switch
 from xraysink.propagation.ids import XRayIdGenerator
 from xraysink.propagation.propagator import XRayPropagator
 from xraysink.sampling.sampler import XRaySampler
@@ -147,6 +147,7 @@ def use_recorder() -> None:
         if _processor is not None:
             return
         switch.on = environment.get_bool(environment.XRAYSINK_FRAMEWORK_SPANS, False)
+        default_fastapi_tracing_off()
         global _recorder_owned
         _recorder_owned = _install(
             XRaySpanProcessor(RecorderEmitter()), Resource.create({}), RecorderSampler()
