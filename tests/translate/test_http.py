@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from opentelemetry.sdk.trace import Event
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
@@ -277,3 +278,11 @@ def test_an_address_attribute_wins_over_the_middlewares_client_ip() -> None:
         "xraysink.client_ip": "testclient",
     }
     assert one(server(attributes))["http"]["request"]["client_ip"] == "10.0.0.1"
+
+
+@pytest.mark.parametrize("key", ["http.response.body.size", "http.response_content_length"])
+def test_client_content_length_from_the_instrumentations_attribute(key: str) -> None:
+    attributes = {"http.request.method": "GET", "url.full": "http://inventory/items", key: 2048}
+    entity = one(child(attributes, kind=SpanKind.CLIENT))
+    assert entity["http"]["response"] == {"content_length": 2048}
+    assert key not in entity.get("metadata", {}).get("default", {})

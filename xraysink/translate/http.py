@@ -3,9 +3,10 @@
 Follows the collector's awsxrayexporter http.go (makeHTTP, constructServerURL,
 constructClientURL), reading both the old (``http.*``, ``net.*``) and the stable
 (``http.request.*``, ``url.*``, ``server.*``, ``client.*``, ``network.*``) semantic
-conventions. Departures, each to lose less: ``content_length`` also comes from
-``http.response_content_length``/``http.response.body.size`` and is omitted when
-unknown (the collector only reads message events and writes 0); ``x_forwarded_for``
+conventions. ``content_length`` comes from ``http.response_content_length`` /
+``http.response.body.size`` when the instrumentation records them, else from RPC
+message events, as the collector reads it. Departures, each to lose less:
+``content_length`` is omitted when unknown (the collector writes 0); ``x_forwarded_for``
 is true whenever ``client_ip`` came from a forwarded source, even when a peer
 address is also known; a client URL built from ``server.address`` keeps
 ``server.port``; no ``url`` is written when no host is known (the collector would
