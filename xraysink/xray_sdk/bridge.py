@@ -72,6 +72,9 @@ class _Open(NamedTuple):
     previous: otel_context.Context
     #: A subsegment without a span of its own: its document goes to ``_children``.
     spanless: bool = False
+    #: ``_last`` when the entity began, if it answered for ``previous``: current again
+    #: once the entity ends.
+    outer: tuple[object, Any] = (None, None)
 
 
 class Children(Protocol):
@@ -89,6 +92,12 @@ _children: Children | None = None
 
 #: span id -> entity started through the bridge and not ended yet.
 _open: dict[int, _Open] = {}
+
+#: The last context ``get_trace_entity`` answered for, and its answer. A context is
+#: immutable and every entity change attaches a new one (or restores the one current
+#: before), so the same context object has the same entity; one tuple, replaced whole,
+#: so threads never see a context with another's entity.
+_last: tuple[object, Any] = (None, None)
 
 # The recorder asks for the current segment right after ending it (to decide on
 # sending it); by then its span is no longer current. Answered once.
@@ -190,10 +199,14 @@ class RecorderBridge(Context):  # type: ignore[misc]
         subsegment.parent_segment.ref_counter.increment()
         subsegment.trace_id = format_trace_id(parent_context.trace_id)
         subsegment.id = format(span_id, "016x")
+        global _last
         previous = otel_context.get_current()
-        _open[span_id] = _Open(subsegment, span, previous, True)
+        outer = _last if _last[0] is previous else (None, None)
+        _open[span_id] = _Open(subsegment, span, previous, True, outer)
         children.start_entity(span_id, parent_context.span_id)
-        otel_context.attach(trace.set_span_in_context(span, previous))
+        current = trace.set_span_in_context(span, previous)
+        otel_context.attach(current)
+        _last = (current, subsegment)
 
     def _begin(self, entity: Any, span: trace.Span, previous: otel_context.Context) -> None:
         span_context = span.get_span_context()
@@ -228,10 +241,12 @@ class RecorderBridge(Context):  # type: ignore[misc]
             if not isinstance(self.get_trace_entity(), DummySegment):
                 logger.warning("No subsegment to end.")
             return False
+        global _last
         del _open[span_id]
         entity = opened.entity
         entity.close(end_time)
         otel_context.attach(opened.previous)
+        _last = opened.outer
         if opened.spanless:
             children = _children
             if children is not None:
@@ -241,7 +256,14 @@ class RecorderBridge(Context):  # type: ignore[misc]
         return True
 
     def get_trace_entity(self) -> Any:
-        span, span_context = _current()
+        global _last
+        current = otel_context.get_current()
+        # The recorder asks 4 times per subsegment, the context unchanged in between.
+        last_context, last_entity = _last
+        if current is last_context:
+            return last_entity
+        span: Any = current.get(SPAN_KEY)
+        span_context = span_context_of(span)
         # Not valid or remote: no entity of this process is current.
         if not span_context[IS_VALID] or span_context[IS_REMOTE]:
             ended = _ended.get()
@@ -252,11 +274,12 @@ class RecorderBridge(Context):  # type: ignore[misc]
         span_id = span_context[SPAN_ID]
         opened = _open.get(span_id)
         if opened is not None:
-            return opened.entity
-        known = recorded.get(span_id)
-        if known is not None:
-            return known[0]
-        return _stand_in(span, span_context)
+            entity = opened.entity
+        else:
+            known = recorded.get(span_id)
+            entity = known[0] if known is not None else _stand_in(span, span_context)
+        _last = (current, entity)
+        return entity
 
     def set_trace_entity(self, trace_entity: Any) -> None:
         """Make ``trace_entity`` (from ``get_trace_entity()`` elsewhere, e.g. before
