@@ -1,9 +1,12 @@
-"""``make bench`` / ``python -m benchmarks [--quick] [--rounds N] [--requests N] [--instructions]``.
+"""``make bench`` / ``python -m benchmarks [--quick] [--rounds N] [--requests N]
+[--scenarios A,B] [--instructions]``.
 
 Prints markdown tables: CPU per traced request for every scenario (rounds
 interleaved, each scenario run in a fresh process per round, medians over rounds;
 overheads and ratios taken within a round), the export path alone, and import +
-configure time. The machine's load shows in the spread columns.
+configure time. The machine's load shows in the spread columns. The first run
+creates xraysink 1.6.2's own virtual environment (``benchmarks.baseline``, from
+PyPI, about 15 s).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import time
 from typing import Any
 
 import xraysink
+from benchmarks.baseline import scenario_command_162
 from benchmarks.documents import child_problems
 from benchmarks.scenario import ENTITIES, SCENARIOS, SDK_CHILDREN
 from benchmarks.sinks import SAMPLED_DATAGRAMS, OtlpSink, UdpSink
@@ -27,29 +31,27 @@ ORDER = (
     "bare",
     "bare_hop",
     "xray_sdk",
+    "xraysink_162_pypi",
     "otlp",
     "otlp_lean",
     "otel_floor",
     "xraysink_162",
     "xraysink_162_sdk",
-    "xraysink_162_lean",
-    "xraysink_162_sdk_lean",
     "xraysink_otel",
     "xraysink_lean",
 )
+#: Always run: every table row's overheads and ratios are taken against them.
+BASELINES = ("bare", "xray_sdk", "xraysink_162_pypi", "otlp", "otlp_lean")
 LABELS = {
     "bare": "bare app, no tracing",
     "bare_hop": "bare app + BaseHTTPMiddleware hop",
     "xray_sdk": "X-Ray SDK native (UDPEmitter)",
+    "xraysink_162_pypi": "xraysink 1.6.2 itself (PyPI, own venv), SDK subsegments",
     "otlp": "OTel SDK + Batch + OTLP/HTTP",
     "otlp_lean": "OTel SDK + Batch + OTLP/HTTP, no fastapi.* spans",
     "otel_floor": "OTel SDK, no span processor (4 spans made, none exported)",
     "xraysink_162": "xraysink, 1.6.2 call sites, OTel children",
     "xraysink_162_sdk": "xraysink, 1.6.2 call sites, X-Ray SDK subsegments",
-    "xraysink_162_lean": "xraysink, 1.6.2 call sites, OTel children, no fastapi.* spans",
-    "xraysink_162_sdk_lean": (
-        "xraysink, 1.6.2 call sites, X-Ray SDK subsegments, no fastapi.* spans"
-    ),
     "xraysink_otel": "xraysink, OTel-first",
     "xraysink_lean": "xraysink, OTel-first, no fastapi.* operation spans",
 }
@@ -71,14 +73,17 @@ def _env() -> dict[str, str]:
 
 
 def run_scenario(name: str, requests: int, warmup: int) -> dict[str, Any]:
-    """One fresh process serving ``requests`` requests of scenario ``name``."""
+    """One fresh process serving ``requests`` requests of scenario ``name``
+    (``xraysink_162_pypi`` under xraysink 1.6.2's own environment)."""
+    command, env = [sys.executable, "-m", "benchmarks.scenario"], _env()
+    if name == "xraysink_162_pypi":
+        command, updates = scenario_command_162()
+        env.update(updates)
     udp, otlp = UdpSink(), OtlpSink()
     try:
         done = subprocess.run(
             [
-                sys.executable,
-                "-m",
-                "benchmarks.scenario",
+                *command,
                 name,
                 f"--requests={requests}",
                 f"--warmup={warmup}",
@@ -87,7 +92,7 @@ def run_scenario(name: str, requests: int, warmup: int) -> dict[str, Any]:
             ],
             capture_output=True,
             text=True,
-            env=_env(),
+            env=env,
             check=False,
         )
     finally:
@@ -122,9 +127,11 @@ def _spread(values: list[float]) -> str:
     return f"{min(values):.0f}..{max(values):.0f}" if values else ""
 
 
-def request_table(rounds: int, requests: int, warmup: int) -> list[str]:
-    """The per-request table."""
-    rows = ORDER
+def request_table(
+    rounds: int, requests: int, warmup: int, only: tuple[str, ...] = ORDER
+) -> list[str]:
+    """The per-request table: the scenarios of ``only`` and the baselines."""
+    rows = tuple(name for name in ORDER if name in only or name in BASELINES)
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in rows}
     for index in range(rounds):
         # Rotate the order so no scenario always runs first (or after the same one).
@@ -134,6 +141,9 @@ def request_table(rounds: int, requests: int, warmup: int) -> list[str]:
         print(f"round {index + 1}/{rounds} done", file=sys.stderr, flush=True)
     bare = [run["cpu_us"] for run in runs["bare"]]
     sdk_overhead = [run["cpu_us"] - base for run, base in zip(runs["xray_sdk"], bare, strict=True)]
+    old_overhead = [
+        run["cpu_us"] - base for run, base in zip(runs["xraysink_162_pypi"], bare, strict=True)
+    ]
     # The OTLP path making the same trace (same span count) as each scenario.
     otlp_overhead = {
         ENTITIES[name]: [run["cpu_us"] - base for run, base in zip(runs[name], bare, strict=True)]
@@ -149,15 +159,17 @@ def request_table(rounds: int, requests: int, warmup: int) -> list[str]:
         "(segments + embedded subsegments) x datagrams per request, or OTLP spans in every post.",
         "",
         "| scenario | trace | CPU µs/request | spread | overhead over bare µs | "
+        "overhead / xraysink 1.6.2 overhead (spread) | "
         "overhead / X-Ray SDK overhead | overhead / OTLP overhead, same trace | "
         "spans/entities per request | datagrams/request | "
         "UDP bytes/request | OTLP posts/request | OTLP bytes/request | ok |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for name in rows:
         cpu = [run["cpu_us"] for run in runs[name]]
         overhead = [value - base for value, base in zip(cpu, bare, strict=True)]
         ratio = [value / sdk for value, sdk in zip(overhead, sdk_overhead, strict=True) if sdk > 0]
+        to_old = [value / old for value, old in zip(overhead, old_overhead, strict=True) if old > 0]
         entities = ENTITIES[name]
         same = otlp_overhead.get(entities, [0.0] * len(overhead))
         to_otlp = [value / base for value, base in zip(overhead, same, strict=True) if base > 0]
@@ -170,7 +182,9 @@ def request_table(rounds: int, requests: int, warmup: int) -> list[str]:
         )
         lines.append(
             f"| {LABELS[name]} | {TRACES[entities]} | {_median(cpu):.0f} | "
-            f"{_spread(cpu)} | {_median(overhead):.0f} | {_median(ratio):.2f} | "
+            f"{_spread(cpu)} | {_median(overhead):.0f} | "
+            f"{_median(to_old):.2f} ({min(to_old):.2f}..{max(to_old):.2f}) | "
+            f"{_median(ratio):.2f} | "
             f"{f'{_median(to_otlp):.2f}' if to_otlp else '-'} | "
             f"{last['entities']:.2f} | {last['datagrams']:.2f} | "
             f"{last['udp_bytes']:.0f} | {last['posts']:.3f} | {last['post_bytes']:.0f} | "
@@ -217,7 +231,7 @@ def export_table(quick: bool) -> list[str]:
             f"{2 * row['requests_replayed']:.0f} | "
             f"{row['spans_ended']:.0f} | {row['dropped']:.0f} | {row['unembedded']:.0f} |"
         )
-    against = result["against_sdk"]
+    against, live = result["against_sdk"], result["processor"]
     lines += [
         "",
         "The baseline, in the same run: xraysink's translate + serialize + send of the 4-span "
@@ -231,6 +245,20 @@ def export_table(quick: bool) -> list[str]:
         f"| {against['span_us']:.1f} | {against['sdk_entity_us']:.1f} | "
         f"{against['ratio']:.2f} | {against['sdk_entities_per_datagram']:.2f} | "
         f"{against['datagrams_received']:.0f} / {against['datagrams_sent']:.0f} |",
+        "",
+        "The span processor's whole cost per span: live 4-span request trees with "
+        "XRaySpanProcessor attached (on_start + on_end + translate + serialize + send, "
+        "flushed) minus the same trees without it, against the X-Ray SDK's serialize + "
+        "send per entity, the three alternating in each repeat (medians of repeats, µs):",
+        "",
+        "| processor, µs/span (spread) | tree without it, µs/request | X-Ray SDK, µs/entity | "
+        "ratio (spread) | datagrams received / sent | dropped |",
+        "|---:|---:|---:|---:|---:|---:|",
+        f"| {live['span_us']:.1f} ({live['span_us_min']:.1f}..{live['span_us_max']:.1f}) | "
+        f"{live['tree_without_us']:.1f} | {live['sdk_entity_us']:.1f} | "
+        f"{live['ratio']:.2f} ({live['ratio_min']:.2f}..{live['ratio_max']:.2f}) | "
+        f"{live['datagrams_received']:.0f} / {live['datagrams_sent']:.0f} | "
+        f"{live['dropped']:.0f} |",
     ]
     return lines
 
@@ -272,6 +300,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int)
     parser.add_argument("--warmup", type=int)
     parser.add_argument(
+        "--scenarios",
+        help="comma-separated scenarios of the request table (its baselines always run); "
+        "only that table is printed",
+    )
+    parser.add_argument(
         "--instructions",
         action="store_true",
         help="also count instructions per span and per request with callgrind "
@@ -287,6 +320,13 @@ def main(argv: list[str] | None = None) -> int:
         f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs"
     )
     print()
+    if args.scenarios:
+        only = tuple(args.scenarios.split(","))
+        unknown = set(only) - set(ORDER)
+        if unknown:
+            parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
+        print("\n".join(request_table(rounds, requests, warmup, only)))
+        return 0
     print("\n".join(request_table(rounds, requests, warmup)))
     print()
     print("\n".join(export_table(args.quick)))

@@ -55,15 +55,22 @@ def _no_child(name: str, attributes: dict[str, Any]) -> Iterator[None]:
 
 
 def build_app(
-    child: ChildFactory | None = None, *, fastapi_tracing: bool, operation_spans: bool = True
+    child: ChildFactory | None = None,
+    *,
+    fastapi_tracing: bool | None,
+    operation_spans: bool | None = None,
 ) -> FastAPI:
     """The app, with ``child(name, attributes)`` around each child operation.
 
     ``fastapi_tracing``: FastAPI's own SERVER span; ``operation_spans``: its
-    ``fastapi.*`` spans (dependencies, endpoint, serialization) inside it.
+    ``fastapi.*`` spans (dependencies, endpoint, serialization) inside it; None
+    leaves the setting out of ``FastAPI(telemetry=...)``, as an app that never
+    chose (both None: ``FastAPI()``).
     """
     make = child or _no_child
-    app = FastAPI(telemetry={"tracing": fastapi_tracing, "operation_spans": operation_spans})
+    settings = {"tracing": fastapi_tracing, "operation_spans": operation_spans}
+    telemetry: Any = {key: value for key, value in settings.items() if value is not None}
+    app = FastAPI(telemetry=telemetry or None)
 
     @app.get("/orders/{order_id}")
     async def order(order_id: str) -> dict[str, Any]:

@@ -5,7 +5,9 @@ and 7 spans (+ FastAPI's 3 ``fastapi.*`` operation spans) through ``on_start`` a
 ``on_end``, one datagram per request, and the same trace's translate + serialize +
 send without the processor's bookkeeping; and that export of the 4 spans again,
 alternating repeat by repeat with its baseline, the X-Ray SDK's serialize + send of
-the 4-entity trace its recorder makes for the same request.
+the 4-entity trace its recorder makes for the same request; and the span processor's
+whole cost per span in live request trees (with it attached minus without it) against
+that baseline.
 Prints JSON: microseconds per span and per request (median of the repeats), document
 sizes and the datagram counts.
 Run: ``python -m benchmarks.export_path [--quick]``.
@@ -17,6 +19,7 @@ import argparse
 import json
 import statistics
 import sys
+import time
 import timeit
 from collections.abc import Callable
 from types import SimpleNamespace
@@ -27,7 +30,13 @@ from opentelemetry.sdk.trace import ReadableSpan
 from benchmarks.app import CHILDREN
 from benchmarks.documents import sdk_child_fields
 from benchmarks.sinks import UdpSink
-from benchmarks.spans import replay, request_spans, typical_server_span
+from benchmarks.spans import (
+    SERVER_ATTRIBUTES,
+    replay,
+    request_spans,
+    typical_resource,
+    typical_server_span,
+)
 from xraysink import XRaySpanProcessor
 from xraysink.emitters.udp import UDPDaemonEmitter
 from xraysink.export.assemble import nest
@@ -202,6 +211,86 @@ def measure_against_sdk(number: int, repeat: int) -> dict[str, float]:
     }
 
 
+def live_request(provider: Any) -> Callable[[], None]:
+    """One benchmarked request's live span tree on ``provider``: the SERVER span with
+    ``SERVER_ATTRIBUTES`` and the route's 3 nested children, made and ended through the
+    OpenTelemetry API as the request makes them."""
+    from opentelemetry.trace import SpanKind
+
+    tracer = provider.get_tracer("benchmarks")
+    (first, first_attributes), (second, second_attributes), (third, third_attributes) = CHILDREN
+
+    def request() -> None:
+        with tracer.start_as_current_span(
+            "GET /orders/{order_id}", kind=SpanKind.SERVER, attributes=SERVER_ATTRIBUTES
+        ):
+            with tracer.start_as_current_span(first, attributes=first_attributes):
+                with tracer.start_as_current_span(second, attributes=second_attributes):
+                    with tracer.start_as_current_span(third, attributes=third_attributes):
+                        pass
+
+    return request
+
+
+def measure_processor(number: int, repeat: int) -> dict[str, float]:
+    """The span processor's whole cost per span: live 4-span request trees made on a
+    provider with ``XRaySpanProcessor`` attached (on_start + on_end + translate +
+    serialize + send to a sink in another process, flushed), minus the same trees on
+    the same kind of provider without it; against the X-Ray SDK's serialize + send
+    (``UDPEmitter.send_entity``) of the 4-entity trace its recorder makes for the same
+    request, per entity. The three alternate within each repeat (their order rotating);
+    CPU µs of this process (``time.process_time``: a wall clock also counts the waits
+    while the sinks' processes take the CPU, which fell on one side more than the
+    other), medians of the repeats, and the median of the per-repeat ratios."""
+    from aws_xray_sdk.core.emitters.udp_emitter import UDPEmitter
+    from opentelemetry.sdk.trace import TracerProvider
+
+    from xraysink.propagation.ids import XRayIdGenerator
+
+    spans = 1 + len(CHILDREN)
+    ours_sink, sdk_sink = UdpSink(), UdpSink()
+    emitter = UDPDaemonEmitter(f"127.0.0.1:{ours_sink.port}")
+    processor = XRaySpanProcessor(emitter)
+    with_processor = TracerProvider(resource=typical_resource(), id_generator=XRayIdGenerator())
+    with_processor.add_span_processor(processor)
+    without = TracerProvider(resource=typical_resource(), id_generator=XRayIdGenerator())
+    sdk_emitter = UDPEmitter(f"127.0.0.1:{sdk_sink.port}")
+    segment = sdk_trace()
+    work = {
+        "with": live_request(with_processor),
+        "without": live_request(without),
+        "sdk": lambda: sdk_emitter.send_entity(segment),
+    }
+    runs: dict[str, list[float]] = {name: [] for name in work}
+    names = list(work)
+    for index in range(repeat):
+        for name in names[index % 3 :] + names[: index % 3]:
+            runs[name].append(timeit.timeit(work[name], number=number, timer=time.process_time))
+    processor.force_flush()
+    emitter.close()
+    ours_received, sdk_received = ours_sink.stop(), sdk_sink.stop()
+    per_span = [
+        (with_ - without) / number / spans * 1e6
+        for with_, without in zip(runs["with"], runs["without"], strict=True)
+    ]
+    per_entity = [sdk / number / spans * 1e6 for sdk in runs["sdk"]]
+    return {
+        "span_us": statistics.median(per_span),
+        "span_us_min": min(per_span),
+        "span_us_max": max(per_span),
+        "tree_without_us": statistics.median(runs["without"]) / number * 1e6,
+        "sdk_entity_us": statistics.median(per_entity),
+        "ratio": statistics.median(
+            ours / sdk for ours, sdk in zip(per_span, per_entity, strict=True)
+        ),
+        "ratio_min": min(ours / sdk for ours, sdk in zip(per_span, per_entity, strict=True)),
+        "ratio_max": max(ours / sdk for ours, sdk in zip(per_span, per_entity, strict=True)),
+        "datagrams_sent": float(processor.stats["documents"] + number * repeat),
+        "datagrams_received": float(ours_received["datagrams"] + sdk_received["datagrams"]),
+        "dropped": float(processor.stats["dropped"]),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
@@ -216,6 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     results["request_4_spans"] = measure_request(False, requests, repeat)
     results["request_7_spans"] = measure_request(True, requests, repeat)
     results["against_sdk"] = measure_against_sdk(requests, repeat)
+    results["processor"] = measure_processor(requests, repeat)
     json.dump(results, sys.stdout)
     print()
     return 0

@@ -40,11 +40,12 @@ COUNTED_SCENARIOS = (
     "bare",
     "bare_hop",
     "xray_sdk",
+    "xraysink_162_pypi",
     "otlp_lean",
     "otel_floor",
     "xraysink_lean",
-    "xraysink_162_lean",
-    "xraysink_162_sdk_lean",
+    "xraysink_162",
+    "xraysink_162_sdk",
 )
 SCENARIO_REQUESTS = 100
 
@@ -99,15 +100,19 @@ def _count(workload: str, iterations: int) -> int:
     )
 
 
-def _callgrind(arguments: list[str]) -> int:
-    """Instructions of ``python ARGUMENTS`` under callgrind, every thread counted."""
-    env = {**os.environ, "PYTHONHASHSEED": "0"}
+def _callgrind(
+    arguments: list[str], python: list[str] | None = None, env: dict[str, str] | None = None
+) -> int:
+    """Instructions of ``python ARGUMENTS`` under callgrind, every thread counted;
+    ``python``: the interpreter and its options (default: this one), ``env``: updates
+    to the environment."""
+    env = {**os.environ, "PYTHONHASHSEED": "0", **(env or {})}
     done = subprocess.run(
         [
             "valgrind",
             "--tool=callgrind",
             "--callgrind-out-file=/dev/null",
-            sys.executable,
+            *(python or [sys.executable]),
             *arguments,
         ],
         capture_output=True,
@@ -146,8 +151,14 @@ def table(iterations: int) -> list[str]:
 
 
 def _scenario_requests(name: str, requests: int) -> int:
+    from benchmarks.baseline import scenario_command_162
     from benchmarks.sinks import OtlpSink, UdpSink
 
+    python: list[str] | None = None
+    env: dict[str, str] = {}
+    if name == "xraysink_162_pypi":
+        command, env = scenario_command_162()
+        python = command[:2]
     udp, otlp = UdpSink(), OtlpSink()
     try:
         return _callgrind(
@@ -160,6 +171,8 @@ def _scenario_requests(name: str, requests: int) -> int:
                 f"--daemon-port={udp.port}",
                 f"--otlp-port={otlp.port}",
             ],
+            python,
+            env,
         )
     finally:
         udp.stop()
@@ -178,19 +191,21 @@ def scenario_table() -> list[str]:
     per_request = {name: _per_request(name) for name in COUNTED_SCENARIOS}
     bare = per_request["bare"]
     sdk = per_request["xray_sdk"] - bare
+    old = per_request["xraysink_162_pypi"] - bare
     otlp = per_request["otlp_lean"] - bare
     lines = [
         "Instructions per request, the X-Ray SDK path's trace (callgrind, "
         f"{3 * SCENARIO_REQUESTS} requests minus {SCENARIO_REQUESTS}, every thread):",
         "",
-        "| scenario | instructions/request | overhead over bare | overhead / X-Ray SDK "
-        "overhead | overhead / OTLP overhead |",
-        "|---|---:|---:|---:|---:|",
+        "| scenario | instructions/request | overhead over bare | overhead / xraysink 1.6.2 "
+        "overhead | overhead / X-Ray SDK overhead | overhead / OTLP overhead |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for name, count in per_request.items():
         overhead = count - bare
         lines.append(
-            f"| {name} | {count:,.0f} | {overhead:,.0f} | {overhead / sdk:.2f} | "
+            f"| {name} | {count:,.0f} | {overhead:,.0f} | {overhead / old:.2f} | "
+            f"{overhead / sdk:.2f} | "
             f"{overhead / otlp:.2f} |"
         )
     return lines

@@ -136,6 +136,37 @@ def xray_sdk(args: argparse.Namespace) -> Setup:
     return app, _nothing
 
 
+def xraysink_162_pypi(args: argparse.Namespace) -> Setup:
+    """xraysink 1.6.2 itself, from PyPI, on the aws-xray-sdk (its own virtual
+    environment: ``benchmarks.baseline``): the 1.6.2 call sites, the route's 3 children
+    as X-Ray SDK subsegments. 1.6.2's ``AsyncContext`` binds the event loop it finds
+    when constructed, so it is configured here, inside the running loop (as on an
+    app's startup); at import time, outside the loop, 1.6.2 records nothing. No
+    OpenTelemetry provider is set, so FastAPI's own telemetry stays off, as for a
+    1.6.2 user."""
+    from aws_xray_sdk.core import xray_recorder
+    from starlette.middleware.base import BaseHTTPMiddleware
+
+    import xraysink
+    from xraysink.asgi.middleware import xray_middleware
+    from xraysink.config import set_xray_log_group
+    from xraysink.context import AsyncContext
+
+    if xraysink.__version__ != "1.6.2":
+        raise RuntimeError(f"xraysink {xraysink.__version__} here, not 1.6.2")
+    xray_recorder.configure(
+        service=SERVICE,
+        sampling=False,
+        context=AsyncContext(),
+        daemon_address=f"127.0.0.1:{args.daemon_port}",
+        plugins=(),
+    )
+    set_xray_log_group(LOG_GROUP)
+    app = build_app(_sdk_child(), fastapi_tracing=None)
+    app.add_middleware(BaseHTTPMiddleware, dispatch=xray_middleware)
+    return app, _nothing
+
+
 def otlp(args: argparse.Namespace) -> Setup:
     """The collector-sidecar set-up: OpenTelemetry SDK with the X-Ray id generator,
     BatchSpanProcessor and the OTLP/HTTP (protobuf) exporter to a local sink; spans
@@ -188,14 +219,14 @@ def _flush(provider: Any) -> None:
     provider.force_flush()
 
 
-def _xraysink_162(
-    args: argparse.Namespace, make_child: Callable[[], ChildFactory], operation_spans: bool
-) -> Setup:
+def _xraysink_162(args: argparse.Namespace, make_child: Callable[[], ChildFactory]) -> Setup:
     """xraysink with the unchanged 1.6.2 call sites: ``xray_recorder.configure(
-    context=AsyncContext())``, ``set_xray_log_group`` and ``BaseHTTPMiddleware(
-    dispatch=xray_middleware)``, which adopts FastAPI's SERVER span as the segment.
-    ``make_child`` runs after the set-up, as in the other scenarios: a tracer taken
-    before the provider exists is the API's proxy, one more call per span."""
+    context=AsyncContext())`` (at set-up, in the loop, as ``xraysink_162_pypi``),
+    ``set_xray_log_group`` and ``BaseHTTPMiddleware(dispatch=xray_middleware)``, in
+    an app built as ``FastAPI()``, its telemetry settings left to FastAPI's defaults
+    (xraysink turns FastAPI's tracing off under these call sites). ``make_child`` runs
+    after the set-up, as in the other scenarios: a tracer taken before the provider
+    exists is the API's proxy, one more call per span."""
     from aws_xray_sdk.core import xray_recorder
     from opentelemetry import trace
     from starlette.middleware.base import BaseHTTPMiddleware
@@ -211,34 +242,21 @@ def _xraysink_162(
         daemon_address=f"127.0.0.1:{args.daemon_port}",
     )
     set_xray_log_group(LOG_GROUP)
-    app = build_app(make_child(), fastapi_tracing=True, operation_spans=operation_spans)
+    app = build_app(make_child(), fastapi_tracing=None)
     app.add_middleware(BaseHTTPMiddleware, dispatch=xray_middleware)
     return app, lambda: _flush(trace.get_tracer_provider())
 
 
 def xraysink_162(args: argparse.Namespace) -> Setup:
-    """1.6.2 call sites; children through the OpenTelemetry API; FastAPI's 3
-    ``fastapi.*`` operation spans on: 7 spans per request."""
-    return _xraysink_162(args, _otel_child, operation_spans=True)
+    """1.6.2 call sites; children through the OpenTelemetry API: 4 spans per request."""
+    return _xraysink_162(args, _otel_child)
 
 
 def xraysink_162_sdk(args: argparse.Namespace) -> Setup:
     """1.6.2 call sites; children as X-Ray SDK subsegments (``in_subsegment``,
     ``put_annotation``, ``put_metadata``) that the recorder bridge turns into
-    OpenTelemetry spans; ``fastapi.*`` operation spans on: 7 spans per request."""
-    return _xraysink_162(args, _sdk_child, operation_spans=True)
-
-
-def xraysink_162_lean(args: argparse.Namespace) -> Setup:
-    """``xraysink_162`` with ``FastAPI(telemetry={"operation_spans": False})``: the
-    X-Ray SDK path's trace, 1 segment + 3 subsegments."""
-    return _xraysink_162(args, _otel_child, operation_spans=False)
-
-
-def xraysink_162_sdk_lean(args: argparse.Namespace) -> Setup:
-    """``xraysink_162_sdk`` without the ``fastapi.*`` operation spans: the X-Ray SDK
-    path's trace and the X-Ray SDK path's route code, on xraysink."""
-    return _xraysink_162(args, _sdk_child, operation_spans=False)
+    OpenTelemetry spans: the route code of ``xraysink_162_pypi``, 4 spans per request."""
+    return _xraysink_162(args, _sdk_child)
 
 
 def xraysink_otel(args: argparse.Namespace) -> Setup:
@@ -267,13 +285,12 @@ SCENARIOS: dict[str, Callable[[argparse.Namespace], Setup]] = {
     "bare": bare,
     "bare_hop": bare_hop,
     "xray_sdk": xray_sdk,
+    "xraysink_162_pypi": xraysink_162_pypi,
     "otlp": otlp,
     "otlp_lean": otlp_lean,
     "otel_floor": otel_floor,
     "xraysink_162": xraysink_162,
     "xraysink_162_sdk": xraysink_162_sdk,
-    "xraysink_162_lean": xraysink_162_lean,
-    "xraysink_162_sdk_lean": xraysink_162_sdk_lean,
     "xraysink_otel": xraysink_otel,
     "xraysink_lean": xraysink_lean,
 }
@@ -285,18 +302,17 @@ ENTITIES = {
     "bare": 0,
     "bare_hop": 0,
     "xray_sdk": 4,
+    "xraysink_162_pypi": 4,
     "otlp": 7,
     "otlp_lean": 4,
     "otel_floor": 0,
-    "xraysink_162": 7,
-    "xraysink_162_sdk": 7,
-    "xraysink_162_lean": 4,
-    "xraysink_162_sdk_lean": 4,
+    "xraysink_162": 4,
+    "xraysink_162_sdk": 4,
     "xraysink_otel": 7,
     "xraysink_lean": 4,
 }
 #: Scenarios whose children are X-Ray SDK subsegments with an annotation and metadata.
-SDK_CHILDREN = frozenset({"xray_sdk", "xraysink_162_sdk", "xraysink_162_sdk_lean"})
+SDK_CHILDREN = frozenset({"xray_sdk", "xraysink_162_pypi", "xraysink_162_sdk"})
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:

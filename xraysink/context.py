@@ -43,4 +43,4 @@ class AsyncContext(RecorderBridge):
         kwargs.pop("loop", None)
         super().__init__(*args, **kwargs)
         pipeline.use_recorder()
-        connect(pipeline.local_root_id)
+        connect(pipeline.local_root_id, pipeline.subsegment_children())

@@ -23,6 +23,16 @@ OTEL_RESOURCE_ATTRIBUTES = "OTEL_RESOURCE_ATTRIBUTES"
 (OpenTelemetry SDK). ``aws.log.group.names=/my/group`` (several groups joined by
 ``&``) gives segments their ``aws.cloudwatch_logs``."""
 
+XRAYSINK_FRAMEWORK_SPANS = "XRAYSINK_FRAMEWORK_SPANS"
+"""Whether the spans web frameworks make on their own (FastAPI's SERVER span and
+``fastapi.*`` operation spans, the OpenTelemetry ASGI instrumentation's ``http
+send``/``http receive`` spans) are recorded: ``true``/``false`` as
+``XRAYSINK_TRUST_INCOMING_SAMPLING``. Unset: off when the X-Ray SDK recorder set
+tracing up (``xray_recorder.configure(context=AsyncContext())``, the 1.6.2 call
+sites: traces keep 1.6.2's shape), on under ``xraysink.configure()``, whose
+``framework_spans`` argument wins over it. See :mod:`xraysink.framework_spans`."""
+
+
 OTEL_EXPERIMENTAL_RESOURCE_DETECTORS = "OTEL_EXPERIMENTAL_RESOURCE_DETECTORS"
 """Comma-separated names of ``opentelemetry_resource_detector`` entry points that
 ``Resource.create()`` runs (OpenTelemetry SDK): ``aws_ec2``, ``aws_ecs``, ``aws_eks``,

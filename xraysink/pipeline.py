@@ -8,6 +8,7 @@ One ``TracerProvider`` holds everything: ``XRayIdGenerator``,
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -24,6 +25,7 @@ from xraysink.detectors import layered_resource
 from xraysink.emitters.base import Emitter
 from xraysink.emitters.udp import UDPDaemonEmitter
 from xraysink.export.processor import XRaySpanProcessor
+from xraysink.framework_spans import XRayTracerProvider, default_fastapi_tracing_off, switch
 from xraysink.propagation.ids import XRayIdGenerator
 from xraysink.sampling.sampler import XRaySampler
 
@@ -34,6 +36,9 @@ _provider: TracerProvider | None = None
 # kept here so the request path never re-imports it.
 _segment_name: Callable[[str | None], str] | None = None
 _log_groups: list[dict[str, str]] | None = None
+# Whether the recorder set the pipeline up on a TracerProvider of its own: the span
+# processor is then the only consumer of the recorder's subsegments.
+_recorder_owned = False
 
 
 def configure(
@@ -51,6 +56,7 @@ def configure(
     max_waiting_children: int = 1000,
     max_wait_seconds: float = 30.0,
     trust_incoming_sampling: bool | None = None,
+    framework_spans: bool | None = None,
 ) -> TracerProvider:
     """Send every OpenTelemetry span of this process to X-Ray; returns the provider.
 
@@ -89,6 +95,10 @@ def configure(
       sends ``Sampled=1``/``0`` (a cost attack otherwise); default
       ``XRAYSINK_TRUST_INCOMING_SAMPLING`` (``ValueError`` unless true/false), else
       True. First call only, like ``sampler``.
+    - ``framework_spans``: record the spans web frameworks make on their own
+      (FastAPI's ``fastapi.*`` operation spans, ASGI ``http send``/``receive``
+      spans) as subsegments; default ``XRAYSINK_FRAMEWORK_SPANS``, else True.
+      Applies to a provider this function creates, on every call.
 
     Idempotent: a second call returns the same provider and only updates the
     emitter, indexing and log group. Raises ``ValueError`` for a malformed daemon
@@ -101,7 +111,20 @@ def configure(
     if emitter is None:
         emitter = make_emitter(exporter, daemon_address)
     global _processor, _provider
+    global _recorder_owned
     with _lock:
+        switch.on = (
+            framework_spans
+            if framework_spans is not None
+            else environment.get_bool(environment.XRAYSINK_FRAMEWORK_SPANS, True)
+        )
+        if _recorder_owned:
+            # OpenTelemetry first from now on: subsegments become spans again, which
+            # every span processor the application adds will see.
+            _recorder_owned = False
+            bridge = sys.modules.get("xraysink.xray_sdk.bridge")
+            if bridge is not None:
+                bridge.connect(local_root_id, None)
         if _processor is not None and _provider is not None:
             # The replaced emitter is not closed here: a send in flight on another
             # thread would fail; its socket closes when it is collected.
@@ -163,13 +186,25 @@ def use_recorder() -> None:
         if _processor is not None:
             return
         emitter = make_emitter("api") if environment.exporter() == "api" else RecorderEmitter()
-        _install(XRaySpanProcessor(emitter), Resource.create({}), RecorderSampler())
+        switch.on = environment.get_bool(environment.XRAYSINK_FRAMEWORK_SPANS, False)
+        default_fastapi_tracing_off()
+        global _recorder_owned
+        _recorder_owned = _install(
+            XRaySpanProcessor(emitter), Resource.create({}), RecorderSampler()
+        )
 
 
 def ensure_configured() -> None:
     """The 1.6.2 default: with nothing configured, the recorder's defaults apply."""
     if _processor is None:
         use_recorder()
+
+
+def subsegment_children() -> XRaySpanProcessor | None:
+    """The span processor when the recorder set the pipeline up on its own
+    ``TracerProvider`` (the 1.6.2 call sites): the recorder bridge then makes X-Ray SDK
+    subsegments without spans and hands their documents to it. None otherwise."""
+    return _processor if _recorder_owned else None
 
 
 def recorder_mode() -> bool:
@@ -212,7 +247,8 @@ def _install(
     sampler: Sampler | None,
     trust_incoming_sampling: bool | None = None,
     daemon_address: str | None = None,
-) -> None:
+) -> bool:
+    """Install ``processor``; returns whether on a ``TracerProvider`` made here."""
     global _processor, _provider
     # xray_recorder calls join the OpenTelemetry trace (xraysink.xray_sdk.bridge), without
     # importing aws_xray_sdk (0.3 s) for processes that never use it.
@@ -223,17 +259,19 @@ def _install(
         # The function's segment (_X_AMZN_TRACE_ID) decides; spans outside it are dropped.
         sampler, trust_incoming_sampling = ALWAYS_OFF, True
     current = trace.get_tracer_provider()
+    created = False
     if not isinstance(current, TracerProvider):
         if sampler is None:
             # Made only with a new provider: its thread would poll for nothing otherwise.
             sampler = _from_environment() or _centralized(resource, daemon_address)
-        provider = TracerProvider(
+        provider = XRayTracerProvider(
             resource=resource,
             id_generator=XRayIdGenerator(),
             sampler=XRaySampler(sampler, trust_incoming_sampling),
         )
         trace.set_tracer_provider(provider)
         current = trace.get_tracer_provider()
+        created = current is provider
     if isinstance(current, TracerProvider):
         current.add_span_processor(processor)
         _provider = current
@@ -245,6 +283,7 @@ def _install(
     wrapt.register_post_import_hook(
         _install_response_propagator, "opentelemetry.instrumentation.propagators"
     )
+    return created
 
 
 def _from_environment() -> Sampler | None:
@@ -271,7 +310,11 @@ def _install_response_propagator(module: Any) -> None:
 def _bridge_recorder(module: Any) -> None:
     from xraysink.xray_sdk.bridge import install
 
-    install(sdk_decides=recorder_mode(), local_root_id=local_root_id)
+    install(
+        sdk_decides=recorder_mode(),
+        local_root_id=local_root_id,
+        children=subsegment_children(),
+    )
 
 
 def _correct_httplib_patch(module: Any) -> None:

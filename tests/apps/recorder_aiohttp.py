@@ -69,6 +69,20 @@ async def task(request: web.Request) -> web.Response:
     return web.json_response({"status": "started"})
 
 
+async def shape(request: web.Request) -> web.Response:
+    # What a 1.6.2 handler does: an annotation on the request segment, two SDK
+    # subsegments, a task.
+    xray_recorder.put_annotation("tenant", "t-1")
+    async with xray_recorder.in_subsegment_async("load") as load:
+        load.put_metadata("rows", 3)
+    async with xray_recorder.in_subsegment_async("save"):
+        await asyncio.sleep(0)
+    started = _refresh("shape")
+    background.add(started)
+    started.add_done_callback(background.discard)
+    return web.json_response({"status": "shaped"})
+
+
 async def outgoing(request: web.Request) -> web.Response:
     async with httpx.AsyncClient() as client:
         response = await client.get(str(request.url.origin()) + "/ok")
@@ -83,6 +97,7 @@ async def main() -> None:
     app.router.add_get("/boom", boom)
     app.router.add_get("/stream", stream)
     app.router.add_post("/task", task)
+    app.router.add_post("/shape", shape)
     app.router.add_get("/outgoing", outgoing)
     await serve_forever(app)
 

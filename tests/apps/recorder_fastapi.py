@@ -148,6 +148,21 @@ async def task() -> dict[str, str]:
     return {"status": "started"}
 
 
+@app.post("/shape")
+async def shape() -> dict[str, str]:
+    # What a 1.6.2 handler does: an annotation on the request segment, two SDK
+    # subsegments, a task.
+    xray_recorder.put_annotation("tenant", "t-1")
+    async with xray_recorder.in_subsegment_async("load") as load:
+        load.put_metadata("rows", 3)
+    async with xray_recorder.in_subsegment_async("save"):
+        await asyncio.sleep(0)
+    started = _refresh("shape")
+    background.add(started)
+    started.add_done_callback(background.discard)
+    return {"status": "shaped"}
+
+
 @app.get("/outgoing")
 async def outgoing(request: Request) -> dict[str, object]:
     async with httpx.AsyncClient() as client:

@@ -8,7 +8,14 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.e2e.xray import by_name, new_root, root_of, segments, wait_for_trace
+from tests.e2e.xray import (
+    assert_shape_of_1_6_2,
+    by_name,
+    new_root,
+    root_of,
+    segments,
+    wait_for_trace,
+)
 from tests.servers import APPS, daemon_env, serve
 from xraysink.receiver.server import Receiver
 
@@ -98,3 +105,17 @@ def test_task_and_outgoing_call(base_url: str, daemon: Receiver) -> None:
     (client,) = [e for e in entities if e.get("namespace") == "remote"]
     downstream = next(s for s in segments(entities) if s["http"]["request"]["url"].endswith("/ok"))
     assert downstream["parent_id"] == client["id"]
+
+
+def test_handler_trace_has_the_shape_of_1_6_2(base_url: str, daemon: Receiver) -> None:
+    response = httpx.post(base_url + "/shape")
+    assert response.json() == {"status": "shaped"}
+    entities = wait_for_trace(daemon, root_of(response), 5, until=lambda e: len(segments(e)) == 2)
+    assert_shape_of_1_6_2(entities, "recorder-aiohttp", "refresh")
+
+
+def test_remote_addr_header_is_a_forwarded_client(base_url: str, daemon: Receiver) -> None:
+    response = httpx.get(base_url + "/ok", headers={"remote-addr": "198.51.100.4"})
+    request = only_segment(wait_for_trace(daemon, root_of(response), 1))["http"]["request"]
+    assert request["client_ip"] == "198.51.100.4"
+    assert request["x_forwarded_for"] is True

@@ -92,7 +92,7 @@ def test_sdk_patchers_land_under_the_request(
     assert response.status_code == 200, response.text
     trace_id = response.json()["span"]["trace_id"]
     entities = wait_for_trace(
-        daemon, trace_id, 8, until=lambda found: any(e.get("sql") for e in found)
+        daemon, trace_id, 7, until=lambda found: any(e.get("sql") for e in found)
     )
     (segment,) = segments(entities)
 

@@ -89,3 +89,25 @@ def descends_from(
 
 def by_name(entities: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
     return [entity for entity in entities if entity["name"] == name]
+
+
+def assert_shape_of_1_6_2(entities: list[dict[str, Any]], service: str, task_path: str) -> None:
+    """The trace of a handler that puts annotation ``tenant`` on the request segment,
+    opens SDK subsegments ``load`` and ``save`` and starts task ``task_path``, as
+    xraysink 1.6.2 records it: exactly those 5 entities, parented as 1.6.2 parents them
+    (subsegments and ``Create Task`` under the request segment, the task's segment
+    under ``Create Task``), the annotation on the request segment."""
+    names = sorted(entity["name"] for entity in entities)
+    create_name = f"Create Task: {task_path}"
+    assert names == sorted([service, service, "load", "save", create_name]), names
+    request, task = sorted(segments(entities), key=lambda s: "parent_id" in s)
+    assert request["annotations"] == {"tenant": "t-1"}
+    (load,) = by_name(entities, "load")
+    (save,) = by_name(entities, "save")
+    (create,) = by_name(entities, create_name)
+    assert load["_parent"] == save["_parent"] == create["_parent"] == request["id"]
+    assert load["namespace"] == save["namespace"] == create["namespace"] == "local"
+    assert load["metadata"]["default"] == {"rows": 3}
+    assert "annotations" not in load and "annotations" not in save
+    assert task["parent_id"] == create["id"]
+    assert task["http"]["request"]["url"] == f"task://localhost/{task_path}"

@@ -72,6 +72,47 @@ def test_children_that_end_late_are_sent_on_their_own(receiver: Receiver) -> Non
     assert entities["early-under-late"]["type"] == "subsegment"
 
 
+def _entity(name: str, span_id: int, parent_id: int, trace_id: str) -> dict[str, Any]:
+    now = time.time()
+    return {
+        "name": name,
+        "id": f"{span_id:016x}",
+        "trace_id": trace_id,
+        "start_time": now,
+        "end_time": now,
+        "parent_id": f"{parent_id:016x}",
+        "type": "subsegment",
+    }
+
+
+def test_entities_without_spans_wait_for_their_root_or_go_alone(receiver: Receiver) -> None:
+    # What the recorder bridge hands over for an X-Ray SDK subsegment under the 1.6.2
+    # call sites: embedded while its root is open, sent on its own after.
+    processor, provider = pipeline(receiver)
+    tracer = provider.get_tracer("test")
+    root = tracer.start_span("root")
+    ids = root.get_span_context()
+    trace_id = format_trace_id(ids.trace_id)
+    processor.start_entity(0xA1, ids.span_id)
+    processor.start_entity(0xA2, 0xA1)
+    processor.start_entity(0xB1, ids.span_id)
+    entity_context = trace.SpanContext(ids.trace_id, 0xA2, False, ids.trace_flags)
+    with trace.use_span(trace.NonRecordingSpan(entity_context)):
+        tracer.start_span("span under entity").end()
+    processor.end_entity(0xA2, _entity("inner", 0xA2, 0xA1, trace_id))
+    processor.end_entity(0xA1, _entity("outer", 0xA1, ids.span_id, trace_id))
+    root.end()
+    processor.end_entity(0xB1, _entity("late", 0xB1, ids.span_id, trace_id))
+    entities = {e["name"]: e for e in wait_for_trace(receiver, trace_id, 5)}
+    documents = [d for d in receiver.documents if d.get("trace_id") == trace_id]
+    assert sorted(d["name"] for d in documents) == ["late", "root"]
+    assert entities["outer"]["_parent"] == entities["root"]["id"]
+    assert entities["inner"]["_parent"] == entities["outer"]["id"]
+    assert entities["span under entity"]["_parent"] == entities["inner"]["id"]
+    assert entities["late"]["type"] == "subsegment"
+    assert processor.stats["spans"] == 5 and processor.stats["dropped"] == 0
+
+
 @pytest.mark.parametrize("spans", [1, 100, 1000, 10_000])
 def test_large_traces_split_and_every_span_arrives_once(receiver: Receiver, spans: int) -> None:
     processor, provider = pipeline(receiver)

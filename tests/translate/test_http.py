@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from opentelemetry.sdk.trace import Event
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
@@ -258,3 +259,30 @@ def test_error_status_with_2xx_is_a_fault() -> None:
 def test_success_sets_no_flag() -> None:
     entity = one(server({"http.status_code": 200}, status=Status(StatusCode.OK)))
     assert not {"fault", "error", "throttle", "cause"} & set(entity)
+
+
+def test_client_ip_of_the_middleware_is_kept_as_it_is() -> None:
+    # xray_middleware's peer that is no IP literal (Starlette's TestClient): as 1.6.2.
+    attributes = {"http.request.method": "GET", "xraysink.client_ip": "testclient"}
+    request = one(server(attributes))["http"]["request"]
+    assert request == {"method": "GET", "client_ip": "testclient"}
+    assert "xraysink.client_ip" not in one(server(attributes)).get("metadata", {}).get(
+        "default", {}
+    )
+
+
+def test_an_address_attribute_wins_over_the_middlewares_client_ip() -> None:
+    attributes = {
+        "http.request.method": "GET",
+        "network.peer.address": "10.0.0.1",
+        "xraysink.client_ip": "testclient",
+    }
+    assert one(server(attributes))["http"]["request"]["client_ip"] == "10.0.0.1"
+
+
+@pytest.mark.parametrize("key", ["http.response.body.size", "http.response_content_length"])
+def test_client_content_length_from_the_instrumentations_attribute(key: str) -> None:
+    attributes = {"http.request.method": "GET", "url.full": "http://inventory/items", key: 2048}
+    entity = one(child(attributes, kind=SpanKind.CLIENT))
+    assert entity["http"]["response"] == {"content_length": 2048}
+    assert key not in entity.get("metadata", {}).get("default", {})

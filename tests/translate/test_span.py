@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.trace import Link, SpanKind
 
@@ -106,6 +107,20 @@ def test_name_from_aws_service_sets_the_aws_namespace() -> None:
 def test_name_from_db_name_at_host() -> None:
     attributes = {"db.name": "orders", "db.connection_string": "jdbc:mysql://db.example.com:3306"}
     assert one(child(attributes))["name"] == "orders@db.example.com"
+
+
+@pytest.mark.parametrize(
+    ("connection_string", "host"),
+    [
+        ("jdbc:postgresql://Orders-DB.Example.COM:5432/orders", "Orders-DB.Example.COM"),
+        ("postgresql://App:secret@Replica.Internal/orders", "Replica.Internal"),
+        ("postgresql://[2001:DB8::1]:5432/orders", "2001:DB8::1"),
+    ],
+)
+def test_db_name_at_host_keeps_the_hosts_case(connection_string: str, host: str) -> None:
+    # The collector's url.Parse(...).Hostname() keeps the case as written.
+    attributes = {"db.name": "orders", "db.connection_string": connection_string}
+    assert one(child(attributes))["name"] == "orders@" + host
 
 
 def test_name_from_db_name_without_a_parsable_host() -> None:

@@ -159,3 +159,66 @@ def test_subsegments_under_spans_of_another_implementation(receiver: Receiver) -
     assert subsegment["parent_id"] == "53995c3f42cd8ad8"
     # A context value that is no span: no current entity, as with nothing current.
     assert "No segment found, cannot begin subsegment orphan." in result.stderr
+
+
+SPANLESS = """
+import json
+from opentelemetry import trace
+with xray_recorder.in_segment("job") as segment:
+    with xray_recorder.in_subsegment("outer") as outer:
+        outer.put_annotation("level", 1)
+        with trace.get_tracer("t").start_as_current_span("otel inside"):
+            with xray_recorder.in_subsegment("inner") as inner:
+                inner.put_metadata("rows", 2)
+                try:
+                    with xray_recorder.in_subsegment("failing"):
+                        raise ValueError("boom")
+                except ValueError:
+                    pass
+print(json.dumps({{"trace_id": segment.trace_id, "ids": [outer.id, inner.id]}}))
+"""
+
+
+def test_recorder_subsegments_are_embedded_in_one_document(receiver: Receiver) -> None:
+    # Under the 1.6.2 call sites the recorder's subsegments are no spans: their
+    # documents are embedded in the segment's all the same, one datagram for all.
+    result = run((RECORDER + SPANLESS).format(address=receiver.address))
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    entities = wait_for_trace(receiver, seen["trace_id"], 5)
+    receiver.wait_quiet(0.3)
+    assert len([d for d in receiver.documents if d.get("trace_id") == seen["trace_id"]]) == 1
+    (segment,) = by_name(entities, "job")
+    (outer,) = by_name(entities, "outer")
+    (otel,) = by_name(entities, "otel inside")
+    (inner,) = by_name(entities, "inner")
+    (failing,) = by_name(entities, "failing")
+    assert [outer["id"], inner["id"]] == seen["ids"]
+    assert outer["_parent"] == segment["id"] and outer["namespace"] == "local"
+    assert outer["annotations"] == {"level": 1}
+    assert otel["_parent"] == outer["id"]
+    assert inner["_parent"] == otel["id"] and inner["metadata"]["default"] == {"rows": 2}
+    assert failing["_parent"] == inner["id"] and failing["fault"] is True
+    assert failing["cause"]["exceptions"][0]["type"] == "ValueError"
+    assert {"type", "trace_id", "parent_id"}.isdisjoint(outer)
+
+
+def test_configure_after_the_recorder_makes_subsegments_spans_again(receiver: Receiver) -> None:
+    # OpenTelemetry first from then on: a span processor the application adds sees them.
+    result = run(
+        RECORDER.format(address=receiver.address)
+        + f"""
+import xraysink
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+provider = xraysink.configure(service="worker", daemon_address="{receiver.address}")
+exporter = InMemorySpanExporter()
+provider.add_span_processor(SimpleSpanProcessor(exporter))
+with xray_recorder.in_segment("job"):
+    with xray_recorder.in_subsegment("step"):
+        pass
+print(sorted(span.name for span in exporter.get_finished_spans()))
+"""
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['job', 'step']"

@@ -24,6 +24,7 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from xraysink import pipeline
 from xraysink._types import NAME_ATTRIBUTE
 from xraysink._version import __version__
+from xraysink.framework_spans import FrameworkSpan
 from xraysink.propagation.header import (
     HEADER_NAME,
     TraceHeader,
@@ -31,6 +32,7 @@ from xraysink.propagation.header import (
     parse_trace_header,
 )
 from xraysink.propagation.propagator import start_span_with_header
+from xraysink.translate.http import CLIENT_IP_ATTRIBUTE, looks_like_ip
 
 _tracer = trace.get_tracer("xraysink", __version__)
 
@@ -42,8 +44,9 @@ async def xray_middleware(request: Any, handler: Callable[[Any], Awaitable[Any]]
 
     ``request`` is a Starlette ``Request`` (``handler`` = ``call_next``) or an aiohttp
     ``web.Request``. Records http.request (url with query, method, user_agent,
-    client_ip: the first ``X-Forwarded-For`` address with ``x_forwarded_for``, else
-    the peer), http.response (status, content_length) and the 4xx/429/5xx flags.
+    client_ip: the first ``X-Forwarded-For`` address, else a ``remote_addr`` /
+    ``remote-addr`` header, either with ``x_forwarded_for``, else the peer as it is),
+    http.response (status, content_length) and the 4xx/429/5xx flags.
     An unhandled exception is recorded as status 500 with a fault and a cause,
     then re-raised. The response carries ``X-Amzn-Trace-Id: Root=...`` (plus
     ``;Sampled=`` when asked with ``Sampled=?``). Tracing failures never reach the
@@ -65,6 +68,7 @@ def _request_attributes(
     host: str | None,
     user_agent: str | None,
     forwarded_for: str | None,
+    remote_addr: str | None,
     peer: str | None,
 ) -> dict[str, Any]:
     host = ("localhost" if host is None else host).split(":", 1)[0]
@@ -79,13 +83,21 @@ def _request_attributes(
         attributes[NAME_ATTRIBUTE] = name
     if user_agent:
         attributes["user_agent.original"] = user_agent
-    forwarded = (forwarded_for or "").split(",", 1)[0].strip()
+    # 1.6.2's order: X-Forwarded-For, a remote_addr or remote-addr header (set by some
+    # proxies; client-supplied as much as X-Forwarded-For, so marked forwarded too),
+    # then the socket peer.
+    forwarded = (forwarded_for or "").split(",", 1)[0].strip() or remote_addr
     if forwarded:
         attributes["http.client_ip"] = forwarded
-    elif peer:
-        attributes["client.address"] = peer
     if peer:
-        attributes["network.peer.address"] = peer
+        if looks_like_ip(peer):
+            if not forwarded:
+                attributes["client.address"] = peer
+            attributes["network.peer.address"] = peer
+        elif not forwarded:
+            # A host name or socket name (Starlette's TestClient says "testclient"):
+            # recorded as it is, as 1.6.2 did, where an address cannot say it.
+            attributes[CLIENT_IP_ATTRIBUTE] = peer
     return attributes
 
 
@@ -99,7 +111,8 @@ def _start(attributes: dict[str, Any], header: TraceHeader | None) -> Span:
 def _adoptable(scope: Mapping[str, Any], path: str) -> Span | None:
     telemetry = scope.get("fastapi.telemetry")
     span = getattr(telemetry, "span", None)
-    if isinstance(span, Span):
+    # A FrameworkSpan stands for a SERVER span that was not made: no segment to adopt.
+    if isinstance(span, Span) and not isinstance(span, FrameworkSpan):
         return span
     current = trace.get_current_span()
     attributes = getattr(current, "attributes", None) or {}
@@ -182,6 +195,7 @@ async def _starlette(request: Any, call_next: Callable[[Any], Awaitable[Any]]) -
             host = headers.get(b"host")
             user_agent = headers.get(b"user-agent")
             forwarded_for = headers.get(b"x-forwarded-for")
+            remote_addr = headers.get(b"remote_addr") or headers.get(b"remote-addr")
             client = scope.get("client")
             attributes = _request_attributes(
                 scope["method"],
@@ -190,6 +204,7 @@ async def _starlette(request: Any, call_next: Callable[[Any], Awaitable[Any]]) -
                 host.decode("latin-1") if host is not None else None,
                 user_agent.decode("latin-1") if user_agent is not None else None,
                 forwarded_for.decode("latin-1") if forwarded_for is not None else None,
+                remote_addr.decode("latin-1") if remote_addr is not None else None,
                 client[0] if client else None,
             )
             if span is None:
@@ -274,6 +289,7 @@ async def _aiohttp(request: Any, handler: Callable[[Any], Awaitable[Any]]) -> An
             headers.get("host"),
             headers.get("user-agent"),
             headers.get("x-forwarded-for"),
+            headers.get("remote_addr") or headers.get("remote-addr"),
             request.remote,
         )
         span = _start(attributes, header)

@@ -282,6 +282,42 @@ class XRaySpanProcessor(SpanProcessor):
             if name.startswith("dropped_"):
                 self.stats["dropped"] += n
 
+    def start_entity(self, span_id: int, parent_id: int) -> None:
+        """An entity made without a span (an X-Ray SDK subsegment of the recorder
+        bridge) opened under span or entity ``parent_id``: its local root holds its
+        document, as ``on_start`` does for a child span."""
+        with self._lock:
+            root = self._root_of.get(parent_id)
+            held = self._waiting.get(root) if root is not None else None
+            if held is not None:
+                self._root_of[span_id] = root  # type: ignore[assignment]
+                held.open_ids.add(span_id)
+
+    def end_entity(self, span_id: int, entity: Entity) -> None:
+        """The entity opened with ``start_entity`` ended: ``entity`` (a
+        ``"type":"subsegment"`` document with ``trace_id`` and ``parent_id``) waits
+        for its local root's document, or is sent on its own when the root is gone or
+        holds ``max_waiting_children`` already. Never raises."""
+        try:
+            with self._lock:
+                self.stats["spans"] += 1
+                root = self._root_of.pop(span_id, None)
+                held = self._waiting.get(root) if root is not None else None
+                if held is not None:
+                    held.open_ids.discard(span_id)
+                    if len(held.ended) < self.max_waiting_children:
+                        held.ended.append(entity)
+                        return
+                    self.stats["unembedded_count"] += 1
+                elif self._inherited and span_id in self._inherited:
+                    # Opened in the parent process before a fork: the parent sends it.
+                    self._inherited.discard(span_id)
+                    self.stats["spans"] -= 1
+                    return
+            self._send_all([entity])
+        except Exception:
+            self._drop("assembly")
+
     def local_root_id(self, span_id: int) -> int | None:
         """Span id of the local root of the open span ``span_id`` while that root
         is open too; None otherwise (what the recorder bridge's stand-ins need)."""

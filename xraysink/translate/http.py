@@ -3,9 +3,10 @@
 Follows the collector's awsxrayexporter http.go (makeHTTP, constructServerURL,
 constructClientURL), reading both the old (``http.*``, ``net.*``) and the stable
 (``http.request.*``, ``url.*``, ``server.*``, ``client.*``, ``network.*``) semantic
-conventions. Departures, each to lose less: ``content_length`` also comes from
-``http.response_content_length``/``http.response.body.size`` and is omitted when
-unknown (the collector only reads message events and writes 0); ``x_forwarded_for``
+conventions. ``content_length`` comes from ``http.response_content_length`` /
+``http.response.body.size`` when the instrumentation records them, else from RPC
+message events, as the collector reads it. Departures, each to lose less:
+``content_length`` is omitted when unknown (the collector writes 0); ``x_forwarded_for``
 is true whenever ``client_ip`` came from a forwarded source, even when a peer
 address is also known; a client URL built from ``server.address`` keeps
 ``server.port``; no ``url`` is written when no host is known (the collector would
@@ -59,8 +60,14 @@ HTTP_KEYS = HTTP_MARKERS | frozenset(
         "client.address",
         "server.address",
         "server.port",
+        "xraysink.client_ip",
     }
 )
+
+#: The request's client as the application's own middleware read it, recorded as it
+#: is when no address attribute says it (a peer that is no IP literal: X-Ray SDK
+#: middlewares write whatever the framework reports, e.g. ``testclient``).
+CLIENT_IP_ATTRIBUTE = "xraysink.client_ip"
 
 _ADDRESS_KEYS = frozenset({"net.peer.ip", "network.peer.address", "client.address"})
 _LENGTH_KEYS = ("http.response_content_length", "http.response.body.size")
@@ -79,7 +86,8 @@ def _text(value: Any) -> str:
     return ""
 
 
-def _looks_like_ip(value: str) -> bool:
+def looks_like_ip(value: str) -> bool:
+    """Whether ``value`` reads as an IPv4 or IPv6 address literal."""
     # Stands in for net.ParseIP (collector http.go), which keeps host names and
     # socket paths out of client_ip: hex digits with colons (IPv6), or four dotted
     # decimal groups (IPv4). Peer and client addresses repeat, so answers are memoised.
@@ -232,16 +240,20 @@ def make_http(
         peer = value if type(value) is str and value.isascii() else _text(value)
         if not peer and "network.peer.address" in present:
             peer = _text(attributes["network.peer.address"])
-            if not _looks_like_ip(peer):
+            if not looks_like_ip(peer):
                 peer = ""
         value = get("client.address")
         client = value if type(value) is str and value.isascii() else _text(value)
-        if client and _looks_like_ip(client):
+        if client and looks_like_ip(client):
             request["client_ip"] = client
             if client != peer:
                 request["x_forwarded_for"] = True
         elif peer:
             request["client_ip"] = peer
+    elif CLIENT_IP_ATTRIBUTE in present:
+        client = _text(attributes[CLIENT_IP_ATTRIBUTE])
+        if client:
+            request["client_ip"] = client
 
     response: dict[str, Any] = {}
     value = get("http.status_code")

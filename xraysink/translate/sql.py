@@ -58,13 +58,19 @@ def make_sql(attributes: Mapping[str, Any], span_name: str) -> dict[str, str] | 
 def db_host(connection_string: Any) -> str:
     """Return the host of a DB connection string (``jdbc:`` prefix ignored), or ``""``.
 
-    Collector segment.go names DB spans ``<db.name>@<host>`` from this.
+    Collector segment.go names DB spans ``<db.name>@<host>`` from this, with the
+    host's case kept (Go's ``URL.Hostname``; ``urlsplit().hostname`` lowers it).
     """
     if type(connection_string) is not str or "//" not in connection_string:
         return ""
     text = connection_string.removeprefix("jdbc:")
     try:
-        host = urlsplit(text).hostname
+        parts = urlsplit(text)
+        if not parts.hostname:
+            return ""
     except ValueError:
         return ""
-    return host or ""
+    host = parts.netloc.rpartition("@")[2]
+    if host.startswith("["):
+        return host[1:].partition("]")[0]
+    return host.partition(":")[0]

@@ -14,6 +14,14 @@ context whose current entity is always the current OpenTelemetry span:
 - ``end_segment``/``end_subsegment`` end the span. What the SDK recorded on the
   entity reaches the span's document through :mod:`xraysink.xray_sdk.merge`.
 
+Under the 1.6.2 call sites (the recorder set the pipeline up, so xraysink's span
+processor is the only consumer) a subsegment is no OpenTelemetry span: the SDK
+entity already holds everything it records, so the bridge gives it an id, makes a
+non-recording span with that id current (OpenTelemetry spans started inside it are
+its children) and hands its document to the span processor when it ends, which
+embeds it in its segment's document as it does a child span's. That costs what
+the X-Ray SDK itself costs for a subsegment, not an SDK entity plus a span.
+
 The recorder never sends these entities itself: a bridged segment keeps one
 reference on its ``ref_counter`` after it ends, so ``ready_to_send()`` stays
 false, and no entity is ever added to a parent's ``subsegments``, so there is
@@ -26,7 +34,7 @@ from __future__ import annotations
 import contextvars
 import logging
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from aws_xray_sdk.core.context import Context
 from aws_xray_sdk.core.lambda_launcher import LambdaContext
@@ -44,7 +52,9 @@ from xraysink.propagation.header import TraceHeader, format_trace_id, parse_trac
 from xraysink.propagation.ids import XRayIdGenerator
 from xraysink.propagation.keys import SPAN_KEY, span_context_of
 from xraysink.propagation.propagator import start_span_with_header
+from xraysink.translate.clean import entity_name
 from xraysink.xray_sdk.merge import entities as recorded
+from xraysink.xray_sdk.merge import merge_recorded
 
 logger = logging.getLogger(__name__)
 
@@ -61,10 +71,34 @@ class _Open(NamedTuple):
     span: trace.Span
     #: The OpenTelemetry context to restore when the entity ends.
     previous: otel_context.Context
+    #: A subsegment without a span of its own: its document goes to ``_children``.
+    spanless: bool = False
+    #: ``_last`` when the entity began, if it answered for ``previous``: current again
+    #: once the entity ends.
+    outer: tuple[object, Any] = (None, None)
+
+
+class Children(Protocol):
+    """Where the documents of span-less subsegments go: ``XRaySpanProcessor``."""
+
+    def start_entity(self, span_id: int, parent_id: int) -> None: ...
+
+    def end_entity(self, span_id: int, entity: dict[str, Any]) -> None: ...
+
+
+#: Set (by ``connect``) when xraysink's span processor is the only consumer of the
+#: recorder's subsegments: they are then made without spans.
+_children: Children | None = None
 
 
 #: span id -> entity started through the bridge and not ended yet.
 _open: dict[int, _Open] = {}
+
+#: The last context ``get_trace_entity`` answered for, and its answer. A context is
+#: immutable and every entity change attaches a new one (or restores the one current
+#: before), so the same context object has the same entity; one tuple, replaced whole,
+#: so threads never see a context with another's entity.
+_last: tuple[object, Any] = (None, None)
 
 # The recorder asks for the current segment right after ending it (to decide on
 # sending it); by then its span is no longer current. Answered once.
@@ -139,6 +173,9 @@ class RecorderBridge(Context):  # type: ignore[misc]
         # A sampled parent may be a NonRecordingSpan: set_trace_entity in a thread.
         if isinstance(subsegment, DummySubsegment) or not parent_context.trace_flags.sampled:
             span = _non_recording(parent_context.trace_id)
+        elif _children is not None:
+            self._begin_spanless(subsegment, parent_context, _children)
+            return
         else:
             span = _tracer.start_span(
                 subsegment.name,
@@ -151,6 +188,26 @@ class RecorderBridge(Context):  # type: ignore[misc]
         # would stream: the subsegment's close() takes it back.
         subsegment.parent_segment.ref_counter.increment()
         self._begin(subsegment, span, otel_context.get_current())
+
+    def _begin_spanless(
+        self, subsegment: Any, parent_context: SpanContext, children: Children
+    ) -> None:
+        span_id = _ids.generate_span_id()
+        span = NonRecordingSpan(
+            SpanContext(parent_context.trace_id, span_id, False, parent_context.trace_flags)
+        )
+        subsegment.parent_id = format(parent_context.span_id, "016x")
+        subsegment.parent_segment.ref_counter.increment()
+        subsegment.trace_id = format_trace_id(parent_context.trace_id)
+        subsegment.id = format(span_id, "016x")
+        global _last
+        previous = otel_context.get_current()
+        outer = _last if _last[0] is previous else (None, None)
+        _open[span_id] = _Open(subsegment, span, previous, True, outer)
+        children.start_entity(span_id, parent_context.span_id)
+        current = trace.set_span_in_context(span, previous)
+        otel_context.attach(current)
+        _last = (current, subsegment)
 
     def _begin(self, entity: Any, span: trace.Span, previous: otel_context.Context) -> None:
         span_context = span.get_span_context()
@@ -185,14 +242,29 @@ class RecorderBridge(Context):  # type: ignore[misc]
             if not isinstance(self.get_trace_entity(), DummySegment):
                 logger.warning("No subsegment to end.")
             return False
+        global _last
         del _open[span_id]
-        opened.entity.close(end_time)
+        entity = opened.entity
+        entity.close(end_time)
         otel_context.attach(opened.previous)
-        opened.span.end(_ns(opened.entity.end_time))
+        _last = opened.outer
+        if opened.spanless:
+            children = _children
+            if children is not None:
+                children.end_entity(span_id, subsegment_document(entity))
+        else:
+            opened.span.end(_ns(entity.end_time))
         return True
 
     def get_trace_entity(self) -> Any:
-        span, span_context = _current()
+        global _last
+        current = otel_context.get_current()
+        # The recorder asks 4 times per subsegment, the context unchanged in between.
+        last_context, last_entity = _last
+        if current is last_context:
+            return last_entity
+        span: Any = current.get(SPAN_KEY)
+        span_context = span_context_of(span)
         # Not valid or remote: no entity of this process is current.
         if not span_context[IS_VALID] or span_context[IS_REMOTE]:
             ended = _ended.get()
@@ -206,11 +278,12 @@ class RecorderBridge(Context):  # type: ignore[misc]
         span_id = span_context[SPAN_ID]
         opened = _open.get(span_id)
         if opened is not None:
-            return opened.entity
-        known = recorded.get(span_id)
-        if known is not None:
-            return known[0]
-        return _stand_in(span, span_context)
+            entity = opened.entity
+        else:
+            known = recorded.get(span_id)
+            entity = known[0] if known is not None else _stand_in(span, span_context)
+        _last = (current, entity)
+        return entity
 
     def set_trace_entity(self, trace_entity: Any) -> None:
         """Make ``trace_entity`` (from ``get_trace_entity()`` elsewhere, e.g. before
@@ -284,6 +357,23 @@ def _stand_in(span: trace.Span, span_context: SpanContext) -> Any:
     return subsegment
 
 
+def subsegment_document(subsegment: Any) -> dict[str, Any]:
+    """The ``"type":"subsegment"`` document of an ended X-Ray SDK subsegment: the
+    one its span would have been translated to (name cleaned to X-Ray's character
+    set), with what the SDK recorded on it merged in (:mod:`xraysink.xray_sdk.merge`)."""
+    document: dict[str, Any] = {
+        "name": entity_name(subsegment.name) or "subsegment",
+        "id": subsegment.id,
+        "trace_id": subsegment.trace_id,
+        "start_time": subsegment.start_time,
+        "end_time": subsegment.end_time,
+        "parent_id": subsegment.parent_id,
+        "type": "subsegment",
+    }
+    merge_recorded(document, subsegment, True)
+    return document
+
+
 def _no_local_roots(span_id: int) -> int | None:
     return None
 
@@ -292,14 +382,22 @@ def _no_local_roots(span_id: int) -> int | None:
 _local_root_id: Callable[[int], int | None] = _no_local_roots
 
 
-def connect(local_root_id: Callable[[int], int | None]) -> None:
+def connect(local_root_id: Callable[[int], int | None], children: Children | None = None) -> None:
     """Give the bridge the span processor's ``local_root_id`` (see
-    ``XRaySpanProcessor.local_root_id``), which its stand-in entities need."""
-    global _local_root_id
+    ``XRaySpanProcessor.local_root_id``), which its stand-in entities need, and
+    ``children``: the span processor when it is the only consumer of the recorder's
+    subsegments (then made without spans), else None."""
+    global _local_root_id, _children
     _local_root_id = local_root_id
+    _children = children
 
 
-def install(*, sdk_decides: bool, local_root_id: Callable[[int], int | None]) -> None:
+def install(
+    *,
+    sdk_decides: bool,
+    local_root_id: Callable[[int], int | None],
+    children: Children | None = None,
+) -> None:
     """Put a :class:`RecorderBridge` into aws_xray_sdk's global recorder unless it
     has one already (``AsyncContext``) or a context the user chose; in AWS Lambda,
     where the recorder starts with the SDK's ``LambdaContext``, a
@@ -309,7 +407,7 @@ def install(*, sdk_decides: bool, local_root_id: Callable[[int], int | None]) ->
     daemon, is turned off."""
     from aws_xray_sdk.core import xray_recorder
 
-    connect(local_root_id)
+    connect(local_root_id, children)
     if type(xray_recorder.context) is LambdaContext:
         from xraysink.xray_sdk.lambda_context import LambdaBridge
 
