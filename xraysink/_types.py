@@ -50,6 +50,10 @@ NAME_ATTRIBUTE: Final = "xraysink.name"
 #: Span attribute forcing the subsegment ``namespace`` (``local`` for tasks).
 NAMESPACE_ATTRIBUTE: Final = "xraysink.namespace"
 
+#: Span attribute naming the sampling rule that sampled a new trace; the segment
+#: records it as ``aws.xray.sampling_rule_name`` (X-Ray SDK ``Segment.set_rule_name``).
+SAMPLING_RULE_ATTRIBUTE: Final = "aws.xray.sampling_rule_name"
+
 # SpanContext is a tuple (trace_id, span_id, is_remote, trace_flags, trace_state,
 # is_valid); its properties are Python-level calls, so the per-span paths index it.
 TRACE_ID: Final = 0

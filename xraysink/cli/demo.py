@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from xraysink.receiver.sampling import SamplingServer, parse_sampling_rules
 from xraysink.receiver.server import Receiver
 from xraysink.receiver.tree import build_traces, render_trace
 
@@ -25,6 +26,17 @@ from xraysink.receiver.tree import build_traces, render_trace
 DEMO_APP = "xraysink.cli.demo_app:app"
 _READY = re.compile(r"Uvicorn running on (http://127\.0\.0\.1:\d+)")
 _CALLER_PARENT = "53995c3f42cd8ad8"
+#: The rules the demo's daemon stand-in serves (X-Ray's SamplingRule shape).
+SAMPLING_RULES = [
+    {
+        "RuleName": "health",
+        "Priority": 1,
+        "FixedRate": 0.0,
+        "ReservoirSize": 0,
+        "URLPath": "/health",
+    },
+    {"RuleName": "Default", "Priority": 10000, "FixedRate": 1.0, "ReservoirSize": 0},
+]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,19 +57,38 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         print("xraysink demo needs the examples extra: pip install 'xraysink[examples]'")
         return 2
-    with Receiver() as receiver:
+    with (
+        Receiver() as receiver,
+        SamplingServer(parse_sampling_rules(SAMPLING_RULES), "127.0.0.1", receiver.port) as rules,
+    ):
         print(f"receiver listening on {receiver.address}", flush=True)
+        print(f"sampling rules on {rules.endpoint}: /health never sampled", flush=True)
         server, base_url = _start_server(args.app, receiver.port, args.timeout)
         try:
-            roots = _send_requests(httpx, base_url)
+            _await_rules(httpx, base_url, rules)
+            roots, unsampled = _send_requests(httpx, base_url)
             receiver.wait_for(lambda docs: roots <= {d.get("trace_id") for d in docs}, 10.0)
             receiver.wait_quiet(0.5, 10.0)
         finally:
             server.terminate()
             server.wait(10)
-        status = _report(receiver, roots)
+        status = _report(receiver, roots, unsampled)
         _write_viewer(receiver, args.html)
         return status
+
+
+def _sampling_rules(receiver: Receiver) -> SamplingServer:
+    # On the receiver's TCP port, as the X-Ray daemon proxies the sampling API.
+    return SamplingServer(parse_sampling_rules(SAMPLING_RULES), "127.0.0.1", receiver.port)
+
+
+def _await_rules(httpx: Any, base_url: str, rules: SamplingServer) -> None:
+    # The X-Ray SDK's sampler starts polling on the first request it decides (decided by
+    # its local fallback, 1 a second plus 5%); the demo's requests wait for the rules.
+    httpx.get(base_url + "/items/1", timeout=10)
+    if not rules.rules_served.wait(10):
+        raise SystemExit("the app's sampler did not ask for sampling rules within 10 s")
+    time.sleep(0.3)
 
 
 def _write_viewer(receiver: Receiver, path: Path) -> None:
@@ -115,7 +146,9 @@ def _new_root() -> str:
     return f"1-{int(time.time()):08x}-{os.urandom(12).hex()}"
 
 
-def _send_requests(httpx: Any, base_url: str) -> set[str]:
+def _send_requests(httpx: Any, base_url: str) -> tuple[set[str], set[str]]:
+    """Send the demo's requests; returns the trace ids that must arrive and those that
+    must not (a sampling rule drops them)."""
     # The unhandled error's 500 comes from Starlette's outermost middleware, past the
     # point where a response header can be added: a caller's header names its trace.
     boom_root = _new_root()
@@ -127,20 +160,23 @@ def _send_requests(httpx: Any, base_url: str) -> set[str]:
         ("GET", "/items/1", {"X-Amzn-Trace-Id": caller}),
         ("POST", "/items/1/refresh", {}),
         ("GET", "/inventory", {}),
+        ("GET", "/health", {}),
     ]
     roots: set[str] = set()
+    unsampled: set[str] = set()
     for method, path, headers in requests:
         # A connection of its own each: uvicorn closes the one that carried the 500.
         response = httpx.request(method, base_url + path, headers=headers, timeout=10)
         header = response.headers.get("x-amzn-trace-id", "")
         sent = headers.get("X-Amzn-Trace-Id", "")
-        roots.add((header or sent).partition("Root=")[2].partition(";")[0])
+        root = (header or sent).partition("Root=")[2].partition(";")[0]
+        (unsampled if path == "/health" else roots).add(root)
         shown = header or "(none)"
         print(f"{method} {path} -> {response.status_code}  X-Amzn-Trace-Id: {shown}", flush=True)
-    return roots
+    return roots, unsampled
 
 
-def _report(receiver: Receiver, roots: set[str]) -> int:
+def _report(receiver: Receiver, roots: set[str], unsampled: set[str]) -> int:
     documents = receiver.documents
     traces = build_traces(documents)
     print()
@@ -153,9 +189,14 @@ def _report(receiver: Receiver, roots: set[str]) -> int:
     missing = roots - traces.keys()
     for root in sorted(missing):
         print(f"MISSING trace {root}: no document arrived")
+    sampled = unsampled & traces.keys()
+    for root in sorted(sampled):
+        print(f"UNEXPECTED trace {root}: the sampling rule for /health should have dropped it")
+    if not sampled:
+        print(f"GET /health: not sampled (rule 'health'), {len(unsampled)} trace id, no document")
     entities = sum(trace.entity_count for trace in traces.values())
     print(
         f"{receiver.count} datagrams, {len(traces)} traces, {entities} entities, "
         f"{len(errors)} invalid, {len(missing)} missing"
     )
-    return 0 if not errors and not missing and receiver.count else 1
+    return 0 if not errors and not missing and not sampled and receiver.count else 1

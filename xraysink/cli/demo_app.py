@@ -21,9 +21,11 @@ from xraysink.context import AsyncContext
 from xraysink.tasks import xray_task_async
 
 # Import-time configuration, as the 1.6.2 README says (1.6.2 recorded nothing here under uvicorn).
+# sampling=True: the X-Ray SDK's centralized rules, polled through the daemon address
+# (the demo's receiver answers the sampling API: health checks are never sampled).
 xray_recorder.configure(
     service="xraysink-demo",
-    sampling=False,
+    sampling=True,
     context=AsyncContext(),
     daemon_address="127.0.0.1:2000",
 )
@@ -47,6 +49,11 @@ async def get_item(item_id: str) -> dict[str, str]:
     if item_id not in ITEMS:
         raise HTTPException(status_code=404, detail="no such item")
     return ITEMS[item_id]
+
+
+@app.get("/health")
+async def health() -> dict[str, str]:
+    return {"status": "ok"}
 
 
 @app.get("/boom")

@@ -115,6 +115,8 @@ class SamplingServer:
         self.page_size = page_size
         self.interval = interval
         self.modified_at = time.time()
+        #: Set once a ``GetSamplingRules`` call was answered.
+        self.rules_served = threading.Event()
         self.statistics: list[dict[str, Any]] = []
         self._host = host
         self._lock = threading.Lock()
@@ -158,7 +160,9 @@ class SamplingServer:
     def answer(self, path: str, body: Mapping[str, Any]) -> dict[str, Any] | None:
         """The JSON answer to a POST of ``body`` to ``path``; None for an unknown path."""
         if path == "/GetSamplingRules":
-            return self._rules_page(body.get("NextToken"))
+            page = self._rules_page(body.get("NextToken"))
+            self.rules_served.set()
+            return page
         if path == "/SamplingTargets":
             return self._targets(body.get("SamplingStatisticsDocuments") or [])
         return None

@@ -38,9 +38,10 @@ from opentelemetry.sdk.trace.sampling import Decision, SamplingResult
 from opentelemetry.trace.span import TraceState
 from opentelemetry.util.types import Attributes
 
+from xraysink._types import SAMPLING_RULE_ATTRIBUTE
 from xraysink.propagation.keys import SPAN_KEY, span_context_of
 
-RULE_NAME_ATTRIBUTE = "aws.xray.sampling_rule_name"
+RULE_NAME_ATTRIBUTE = SAMPLING_RULE_ATTRIBUTE
 """Span attribute naming the sampling rule that sampled a new trace; the translator
 writes it as the segment's ``aws.xray.sampling_rule_name`` (X-Ray SDK
 ``Segment.set_rule_name``)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from xraysink._types import NAME_ATTRIBUTE, NAMESPACE_ATTRIBUTE
+from xraysink._types import NAME_ATTRIBUTE, NAMESPACE_ATTRIBUTE, SAMPLING_RULE_ATTRIBUTE
 from xraysink.translate.attributes import metadata_route
 from xraysink.translate.aws import AWS_SPAN_KEYS
 from xraysink.translate.credentials import is_credential_header
@@ -22,7 +22,6 @@ ANNOTATIONS_ATTRIBUTE = "aws.xray.annotations"
 LOCAL_SERVICE = "aws.local.service"
 REMOTE_SERVICE = "aws.remote.service"
 # The sampling rule that sampled a new trace (xraysink.sampling): aws.xray on segments.
-SAMPLING_RULE_ATTRIBUTE = "aws.xray.sampling_rule_name"
 
 # Which block may consume an attribute, one bit each.
 ALWAYS = 1  # the xraysink overrides, aws.xray.annotations, the aws span fields

@@ -31,6 +31,7 @@ from opentelemetry.trace import Link, SpanContext, SpanKind, StatusCode
 from xraysink._types import (
     NAME_ATTRIBUTE,
     NAMESPACE_ATTRIBUTE,
+    SAMPLING_RULE_ATTRIBUTE,
     SPAN_ID,
     TRACE_ID,
     Entity,
@@ -53,7 +54,6 @@ from xraysink.translate.shape import (
     LATE_NAME_KEYS,
     LOCAL_SERVICE,
     REMOTE_SERVICE,
-    SAMPLING_RULE_ATTRIBUTE,
     SQL,
     STATUS_TEXT,
     USER,

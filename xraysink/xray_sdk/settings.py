@@ -24,7 +24,7 @@ from opentelemetry.trace import Link, SpanKind
 from opentelemetry.trace.span import TraceState
 from opentelemetry.util.types import Attributes
 
-from xraysink._types import NAME_ATTRIBUTE
+from xraysink._types import NAME_ATTRIBUTE, SAMPLING_RULE_ATTRIBUTE
 from xraysink.emitters.base import DatagramEmitter, Document
 from xraysink.emitters.udp import UDPDaemonEmitter
 
@@ -100,10 +100,14 @@ class RecorderSampler(Sampler):
     ) -> SamplingResult:
         if not sdk_enabled():
             return SamplingResult(Decision.DROP, None, trace_state)
-        if xray_recorder.sampling and not xray_recorder.sampler.should_trace(
-            _sampling_request(attributes or {})
-        ):
+        if not xray_recorder.sampling:
+            return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes, trace_state)
+        decision = xray_recorder.sampler.should_trace(_sampling_request(attributes or {}))
+        if not decision:
             return SamplingResult(Decision.DROP, None, trace_state)
+        if isinstance(decision, str):
+            # A centralized rule's name: the segment records it, as the SDK's does.
+            attributes = {**(attributes or {}), SAMPLING_RULE_ATTRIBUTE: decision}
         return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes, trace_state)
 
     def get_description(self) -> str:
