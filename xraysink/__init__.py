@@ -17,8 +17,11 @@ from xraysink._version import __version__
 __all__ = [
     "DatagramEmitter",
     "UDPDaemonEmitter",
+    "XRayAPIEmitter",
     "XRayIdGenerator",
+    "XRayLocalSampler",
     "XRayPropagator",
+    "XRayRemoteSampler",
     "XRaySampler",
     "XRaySpanProcessor",
     "__version__",
@@ -29,10 +32,13 @@ __all__ = [
 if _typing.TYPE_CHECKING:
     from xraysink.emitters.base import DatagramEmitter
     from xraysink.emitters.udp import UDPDaemonEmitter
+    from xraysink.emitters.xray_api import XRayAPIEmitter
     from xraysink.export.processor import XRaySpanProcessor
     from xraysink.pipeline import configure, span_processor
     from xraysink.propagation.ids import XRayIdGenerator
     from xraysink.propagation.propagator import XRayPropagator
+    from xraysink.sampling.local import XRayLocalSampler
+    from xraysink.sampling.remote import XRayRemoteSampler
     from xraysink.sampling.sampler import XRaySampler
 
 # Imported on first use, so that `import xraysink` (and the 1.6.2 modules reading
@@ -40,6 +46,9 @@ if _typing.TYPE_CHECKING:
 _HOMES = {
     "DatagramEmitter": "xraysink.emitters.base",
     "UDPDaemonEmitter": "xraysink.emitters.udp",
+    "XRayAPIEmitter": "xraysink.emitters.xray_api",
+    "XRayLocalSampler": "xraysink.sampling.local",
+    "XRayRemoteSampler": "xraysink.sampling.remote",
     "XRayIdGenerator": "xraysink.propagation.ids",
     "XRayPropagator": "xraysink.propagation.propagator",
     "XRaySampler": "xraysink.sampling.sampler",
