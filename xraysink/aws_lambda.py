@@ -23,7 +23,6 @@ without the ``xray-lambda`` propagator); or :func:`traced` on the handler.
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -46,7 +45,7 @@ def function_header() -> TraceHeader | None:
     """The function segment's trace header from ``_X_AMZN_TRACE_ID``, read now; None
     when it is unset or has no ``Root``. ``Sampled`` other than ``1`` reads as not
     sampled: only the function's segment decides, and it sends ``0`` or ``1``."""
-    header = parse_trace_header(os.environ.get(environment.LAMBDA_TRACE_HEADER))
+    header = parse_trace_header(environment.get(environment.LAMBDA_TRACE_HEADER))
     if header is None or header.sampled:
         return header
     return header._replace(sampled=False)

@@ -22,6 +22,7 @@ from opentelemetry.sdk.resources import (
     get_aggregated_resources,
 )
 
+from xraysink import environment
 from xraysink.environment import (
     AWS_LAMBDA_FUNCTION_NAME,
     ECS_CONTAINER_METADATA_URI,
@@ -52,13 +53,15 @@ def present() -> list[str]:
     ``aws_lambda`` (``AWS_LAMBDA_FUNCTION_NAME``). Never ``aws_ec2``: only the instance
     metadata service tells, and off EC2 asking it costs its 1-second timeout."""
     found = []
-    if os.environ.get(ECS_CONTAINER_METADATA_URI_V4) or os.environ.get(ECS_CONTAINER_METADATA_URI):
+    if environment.get(ECS_CONTAINER_METADATA_URI_V4) or environment.get(
+        ECS_CONTAINER_METADATA_URI
+    ):
         found.append("aws_ecs")
     if os.path.exists(KUBERNETES_TOKEN) and os.path.exists(KUBERNETES_CA):
         found.append("aws_eks")
     if os.path.exists(ELASTIC_BEANSTALK_CONFIG):
         found.append("aws_elastic_beanstalk")
-    if os.environ.get(AWS_LAMBDA_FUNCTION_NAME):
+    if environment.get(AWS_LAMBDA_FUNCTION_NAME):
         found.append("aws_lambda")
     return found
 

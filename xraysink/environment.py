@@ -71,6 +71,10 @@ AWS_XRAY_SDK_ENABLED = "AWS_XRAY_SDK_ENABLED"
 """``false`` turns tracing off, as it turns the X-Ray SDK off (X-Ray SDK literals:
 ``true/t/yes/y/on/1``, ``false/f/no/n/off/0``, any case)."""
 
+AWS_REGION = "AWS_REGION"
+"""The AWS region of the X-Ray API emitter's client (botocore itself reads only
+``AWS_DEFAULT_REGION`` and the profile's config, which come next)."""
+
 XRAYSINK_EXPORTER = "XRAYSINK_EXPORTER"
 """How documents leave the process: ``udp`` (default: to the daemon or the CloudWatch
 agent) or ``api`` (X-Ray's ``PutTraceSegments`` through botocore)."""

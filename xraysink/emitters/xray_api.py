@@ -30,7 +30,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import logging
-import os
 import random
 import threading
 import time
@@ -54,6 +53,7 @@ from botocore.exceptions import (
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 from opentelemetry import context as otel_context
 
+from xraysink import environment
 from xraysink._fork import renew_after_fork
 from xraysink._internals import untraced_context
 from xraysink.emitters.base import DatagramEmitter
@@ -71,7 +71,7 @@ BACKOFF_BASE_SECONDS = 0.2
 #: No retry waits longer than this many seconds.
 BACKOFF_MAX_SECONDS = 5.0
 #: Region variable read before botocore's own chain (botocore reads only AWS_DEFAULT_REGION).
-REGION_ENV = "AWS_REGION"
+REGION_ENV = environment.AWS_REGION
 
 # Error codes of a throttled call (botocore's standard retry mode lists the same family).
 _THROTTLED_CODES = frozenset(
@@ -170,7 +170,7 @@ class XRayAPIEmitter(DatagramEmitter):
                 raise ValueError(f"{name} must be positive, got {value!r}")
         region = (
             region_name
-            or os.environ.get(REGION_ENV)
+            or environment.get(REGION_ENV)
             or botocore.session.Session().get_config_variable("region")
         )
         if not region:

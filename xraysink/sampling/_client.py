@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,6 +21,7 @@ from urllib.parse import urlsplit
 import wrapt
 from opentelemetry import context as otel_context
 
+from xraysink import environment
 from xraysink._internals import untraced_context
 from xraysink.emitters.udp import DAEMON_ADDRESS_ENV, parse_daemon_address
 
@@ -71,7 +71,7 @@ def endpoint_for(daemon_address: str | None = None) -> str:
     """The sampling proxy's base URL: the TCP part of ``daemon_address``, else of
     ``AWS_XRAY_DAEMON_ADDRESS``, else ``DEFAULT_ENDPOINT``. Raises ``ValueError`` for a
     malformed address."""
-    address = daemon_address or os.environ.get(DAEMON_ADDRESS_ENV)
+    address = daemon_address or environment.get(DAEMON_ADDRESS_ENV)
     if not address:
         return DEFAULT_ENDPOINT
     host, port = daemon_tcp_address(address)

@@ -16,7 +16,6 @@ for that test (and is its subclass, for ``isinstance``).
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
 
 from aws_xray_sdk import global_sdk_config
@@ -74,7 +73,9 @@ class LambdaBridge(bridge.RecorderBridge, LambdaContext, metaclass=_ComparesAsLa
             return
         header = function_header()
         if header is None or header.parent_id is None:
-            if global_sdk_config.sdk_enabled() and not os.getenv(environment.LAMBDA_TRACE_HEADER):
+            if global_sdk_config.sdk_enabled() and not environment.get(
+                environment.LAMBDA_TRACE_HEADER
+            ):
                 logger.warning(
                     "Subsegment %s discarded due to Lambda worker still initializing",
                     subsegment.name,
