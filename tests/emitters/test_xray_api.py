@@ -422,6 +422,8 @@ def test_the_emitters_own_calls_are_never_traced(moto_url: str, mode: str) -> No
     assert len(found) == 1 + app_call_spans
 
 
+# Forking a process that runs threads is the case under test (gunicorn's, uvicorn's).
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 @pytest.mark.parametrize(
     ("interval", "traces"), [(IDLE, 20), (0.01, 150)], ids=["queued_at_fork", "sending_at_fork"]
 )

@@ -454,6 +454,8 @@ def test_a_malformed_daemon_address_raises() -> None:
         sampling_endpoint("udp:127.0.0.1:2000")
 
 
+# Forking a process that runs threads is the case under test (gunicorn's, uvicorn's).
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_a_forked_child_polls_on_its_own(make: Any) -> None:
     with sampling_api([rule("r", **ALL)]) as api:
         sampler = loaded(make(api, polling_interval=0.1, jitter=0))
