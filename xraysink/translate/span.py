@@ -20,16 +20,14 @@ after ``server.address``; the xraysink overrides ``xraysink.name`` and
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping
 from time import time_ns
 from typing import Any
-from urllib.parse import urlsplit
 
 from opentelemetry.sdk.trace import ReadableSpan
-from opentelemetry.trace import Link, SpanContext, SpanKind, StatusCode
+from opentelemetry.trace import SpanContext, SpanKind, StatusCode
 
 from xraysink._types import (
-    NAME_ATTRIBUTE,
     NAMESPACE_ATTRIBUTE,
     SAMPLING_RULE_ATTRIBUTE,
     SPAN_ID,
@@ -37,21 +35,20 @@ from xraysink._types import (
     Entity,
     SpanFields,
 )
-from xraysink.propagation.header import TRACE_ID_MEMO, format_id, format_trace_id
+from xraysink.propagation.header import TRACE_ID_MEMO, format_trace_id
 from xraysink.translate.attributes import annotations_and_metadata, metadata_only
 from xraysink.translate.aws import SPAN_FIELDS, span_aws
 from xraysink.translate.cause import make_cause, make_flags, new_id
-from xraysink.translate.clean import clean_value, entity_name, metadata_key
-from xraysink.translate.credentials import is_credential_header
+from xraysink.translate.clean import clean_value, entity_name
 from xraysink.translate.http import HTTP_MARKERS, make_http
+from xraysink.translate.links import make_links
+from xraysink.translate.naming import FALLBACK_NAME, make_name, pick_name
 from xraysink.translate.resource import RESOURCE_PREFIX, resource_info
 from xraysink.translate.shape import (
     ALWAYS,
     ANNOTATIONS_ATTRIBUTE,
     AWS_KEYS,
-    EARLY_NAME_KEYS,
     HTTP,
-    LATE_NAME_KEYS,
     LOCAL_SERVICE,
     REMOTE_SERVICE,
     SQL,
@@ -63,10 +60,9 @@ from xraysink.translate.shape import (
     shape_of,
 )
 from xraysink.translate.spandata import read_span
-from xraysink.translate.sql import db_host, make_sql
+from xraysink.translate.sql import make_sql
 
 _NAMESPACES = frozenset({"aws", "remote", "local"})
-_FALLBACK_NAME = "span"
 _NO_KEYS: frozenset[str] = frozenset()
 
 _SERVER = SpanKind.SERVER
@@ -85,124 +81,11 @@ _NOT_ON_SERVICE_SEGMENT = frozenset(
 )
 
 
-def _pick(value: Any) -> str:
-    # The collector reads name sources with .Str(): only non-empty strings count.
-    return entity_name(value) if type(value) is str and value else ""
-
-
-def _attribute_name(
-    attributes: Mapping[str, Any], present: frozenset[str], kind: SpanKind, local_root: bool
-) -> tuple[str, bool]:
-    """Name from the attributes that outrank ``service.name`` (segment.go), or ``""``.
-
-    Returns ``(name, from_aws_service)``.
-    """
-    get = attributes.get
-    if NAME_ATTRIBUTE in present:
-        name = entity_name(get(NAME_ATTRIBUTE))
-        if name:
-            return name, False
-    if LOCAL_SERVICE in present and (kind is _SERVER or (kind is _INTERNAL and local_root)):
-        name = _pick(get(LOCAL_SERVICE))
-        if name:
-            return name, False
-    if REMOTE_SERVICE in present and kind is not _SERVER and kind is not _INTERNAL:
-        remote = get(REMOTE_SERVICE)
-        if type(remote) is str and get("rpc.system") == "aws-api":
-            remote = remote.removeprefix("AWS.SDK.").removeprefix("AWS::")
-        name = _pick(remote)
-        if name:
-            return name, False
-    if "peer.service" in present:
-        name = _pick(get("peer.service"))
-        if name:
-            return name, False
-    if "aws.service" in present:
-        name = _pick(get("aws.service"))
-        if name:
-            return name, True
-    if "db.name" in present:
-        database = get("db.name")
-        if type(database) is str and database:
-            host = db_host(get("db.connection_string"))
-            name = entity_name(database + "@" + host if host else database)
-            if name:
-                return name, False
-    return "", False
-
-
-def _late_name(attributes: Mapping[str, Any], present: frozenset[str], kind: SpanKind) -> str:
-    """Name from the attributes below ``service.name`` in the chain (segment.go), or ``""``."""
-    for key in ("rpc.service", "http.host", "net.peer.name"):
-        if key in present:
-            name = _pick(attributes.get(key))
-            if name:
-                return name
-    if kind is _CLIENT or kind is _PRODUCER:
-        if "server.address" in present:
-            return _pick(attributes.get("server.address"))
-        # The X-Ray SDKs name an HTTP call after its host; instrumentations on the old
-        # conventions (httpx, requests) record only the URL.
-        for key in ("http.url", "url.full"):
-            url = attributes.get(key)
-            if type(url) is str:
-                try:
-                    host = urlsplit(url).hostname
-                except ValueError:
-                    host = None
-                if host:
-                    return _pick(host)
-    return ""
-
-
-def _name(
-    attributes: Mapping[str, Any],
-    present: frozenset[str],
-    kind: SpanKind,
-    span_name: Any,
-    service_name: str | None,
-    local_root: bool,
-) -> tuple[str, bool]:
-    """Return ``(name, from_aws_service)`` by the collector's chain (segment.go)."""
-    if not present.isdisjoint(EARLY_NAME_KEYS):
-        name, from_aws_service = _attribute_name(attributes, present, kind, local_root)
-        if name:
-            return name, from_aws_service
-    if kind is _SERVER and service_name:
-        return service_name, False
-    if not present.isdisjoint(LATE_NAME_KEYS):
-        name = _late_name(attributes, present, kind)
-        if name:
-            return name, False
-    return entity_name(span_name) or _FALLBACK_NAME, False
-
-
 def _listed_keys(value: Any) -> frozenset[str]:
     # Collector segment.go: aws.xray.annotations is a list of keys; other shapes are ignored.
     if isinstance(value, (tuple, list)):
         return frozenset(key for key in value if type(key) is str)
     return _NO_KEYS
-
-
-def _links(links: Sequence[Link]) -> list[dict[str, Any]]:
-    """Collector span_links.go: ``[{"trace_id", "id"[, "attributes"]}]``."""
-    built = []
-    for link in links:
-        context = link.context
-        entry: dict[str, Any] = {
-            "trace_id": format_trace_id(context.trace_id),
-            "id": format_id(context.span_id),
-        }
-        attributes = link.attributes
-        if attributes:
-            cleaned = {
-                metadata_key(key): clean_value(value)
-                for key, value in attributes.items()
-                if not is_credential_header(key)
-            }
-            entry["attributes"] = cleaned
-        built.append(entry)
-    return built
 
 
 def _base(
@@ -245,7 +128,7 @@ def _plain_subsegment(
     same, without the questions whose answer is known to be no."""
     name, context, _, kind, start, end, _, _, _, _, _ = fields
     entity = _base(
-        context, start, end, entity_name(name) or _FALLBACK_NAME, span_id, parent_id, False
+        context, start, end, entity_name(name) or FALLBACK_NAME, span_id, parent_id, False
     )
     metadata = metadata_only(attributes, leftovers(shape, ALWAYS), None)
     if metadata is not None:
@@ -364,9 +247,9 @@ def _entity(
         entity["metadata"] = metadata
 
     if links:
-        entity["links"] = _links(links)
+        entity["links"] = make_links(links)
 
-    name, from_aws_service = _name(
+    name, from_aws_service = make_name(
         attributes,
         present,
         kind,
@@ -390,7 +273,7 @@ def _entity(
 
 def _service_segment(entity: Entity, attributes: Mapping[str, Any], kind: SpanKind) -> None:
     """Reduce a local root's second entity to its service segment (segment.go)."""
-    local = _pick(attributes.get(LOCAL_SERVICE))
+    local = pick_name(attributes.get(LOCAL_SERVICE))
     if local:
         entity["name"] = local
     entity.pop("http", None)
