@@ -7,6 +7,7 @@ import subprocess
 
 from tests.e2e.xray import wait_for_trace
 from tests.scripts import run_python
+from xraysink.cli.demo import SAMPLING_RULES
 from xraysink.receiver.sampling import SamplingServer, parse_sampling_rules
 from xraysink.receiver.server import Receiver
 
@@ -153,18 +154,9 @@ def test_cancelled_request_and_task_from_a_thread_keep_the_trace(receiver: Recei
 
 def test_default_sampler_is_x_ray_centralized_sampling(receiver: Receiver) -> None:
     # The daemon stand-in answers the sampling API on its TCP port, as the X-Ray daemon
-    # and the CloudWatch agent do: health checks are never sampled, the rest always.
-    rules = [
-        {
-            "RuleName": "health",
-            "Priority": 1,
-            "FixedRate": 0.0,
-            "ReservoirSize": 0,
-            "URLPath": "/health",
-        },
-        {"RuleName": "Default", "Priority": 10000, "FixedRate": 1.0, "ReservoirSize": 0},
-    ]
-    with SamplingServer(parse_sampling_rules(rules), "127.0.0.1", receiver.port):
+    # and the CloudWatch agent do, with the demo's rules: health checks never sampled,
+    # the rest always.
+    with SamplingServer(parse_sampling_rules(SAMPLING_RULES), "127.0.0.1", receiver.port):
         result = run(
             f"""
             import time, xraysink
