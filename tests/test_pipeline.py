@@ -153,17 +153,18 @@ def test_cancelled_request_and_task_from_a_thread_keep_the_trace(receiver: Recei
 
 
 def test_default_sampler_is_x_ray_centralized_sampling(receiver: Receiver) -> None:
-    # The daemon stand-in answers the sampling API on its TCP port, as the X-Ray daemon
-    # and the CloudWatch agent do, with the demo's rules: health checks never sampled,
-    # the rest always.
-    with SamplingServer(parse_sampling_rules(SAMPLING_RULES), "127.0.0.1", receiver.port):
+    # A stand-in for the daemon's sampling API (the X-Ray daemon and the CloudWatch agent
+    # proxy it on TCP), with the demo's rules: health checks never sampled, the rest always.
+    with SamplingServer(parse_sampling_rules(SAMPLING_RULES), "127.0.0.1", 0) as rules:
+        # The X-Ray SDKs' two-address form: documents over UDP, the sampling API on TCP.
+        daemon = f"udp:127.0.0.1:{receiver.port} tcp:127.0.0.1:{rules.port}"
         result = run(
             f"""
             import time, xraysink
             from opentelemetry import trace
             from opentelemetry.trace import SpanKind
             SERVER = SpanKind.SERVER
-            provider = xraysink.configure(service="shop", daemon_address="{receiver.address}")
+            provider = xraysink.configure(service="shop", daemon_address="{daemon}")
             sampler = provider.sampler.root
             deadline = time.monotonic() + 10
             while not sampler.stats["rules_polls"] and time.monotonic() < deadline:

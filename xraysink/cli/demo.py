@@ -57,13 +57,12 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         print("xraysink demo needs the examples extra: pip install 'xraysink[examples]'")
         return 2
-    with (
-        Receiver() as receiver,
-        SamplingServer(parse_sampling_rules(SAMPLING_RULES), "127.0.0.1", receiver.port) as rules,
-    ):
+    with Receiver() as receiver, _sampling_rules() as rules:
         print(f"receiver listening on {receiver.address}", flush=True)
         print(f"sampling rules on {rules.endpoint}: /health never sampled", flush=True)
-        server, base_url = _start_server(args.app, receiver.port, args.timeout)
+        # The X-Ray SDKs' two-address form: documents over UDP, the sampling API on TCP.
+        daemon = f"udp:127.0.0.1:{receiver.port} tcp:127.0.0.1:{rules.port}"
+        server, base_url = _start_server(args.app, daemon, args.timeout)
         try:
             _await_rules(httpx, base_url, rules)
             roots, unsampled = _send_requests(httpx, base_url)
@@ -77,9 +76,9 @@ def main(argv: list[str] | None = None) -> int:
         return status
 
 
-def _sampling_rules(receiver: Receiver) -> SamplingServer:
-    # On the receiver's TCP port, as the X-Ray daemon proxies the sampling API.
-    return SamplingServer(parse_sampling_rules(SAMPLING_RULES), "127.0.0.1", receiver.port)
+def _sampling_rules() -> SamplingServer:
+    # A free TCP port of its own: the receiver's UDP port number may be taken in TCP.
+    return SamplingServer(parse_sampling_rules(SAMPLING_RULES), "127.0.0.1", 0)
 
 
 def _await_rules(httpx: Any, base_url: str, rules: SamplingServer) -> None:
@@ -108,7 +107,9 @@ def _write_viewer(receiver: Receiver, path: Path) -> None:
     )
 
 
-def _start_server(app: str, daemon_port: int, timeout: float) -> tuple[subprocess.Popen[str], str]:
+def _start_server(
+    app: str, daemon_address: str, timeout: float
+) -> tuple[subprocess.Popen[str], str]:
     command = [
         sys.executable,
         "-m",
@@ -119,7 +120,7 @@ def _start_server(app: str, daemon_port: int, timeout: float) -> tuple[subproces
         "--port",
         "0",
     ]
-    env = {**os.environ, "AWS_XRAY_DAEMON_ADDRESS": f"127.0.0.1:{daemon_port}"}
+    env = {**os.environ, "AWS_XRAY_DAEMON_ADDRESS": daemon_address}
     server = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )

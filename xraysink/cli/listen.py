@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import signal
 import sys
 import threading
@@ -12,8 +13,8 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, TextIO
 
 from xraysink.receiver.report import render_problems
-from xraysink.receiver.sampling import serve_sampling_rules
-from xraysink.receiver.server import Receiver
+from xraysink.receiver.sampling import SamplingServer, load_sampling_rules
+from xraysink.receiver.server import Receiver, split_address
 from xraysink.receiver.tree import build_traces, render_trace
 
 if TYPE_CHECKING:
@@ -58,21 +59,19 @@ def listen(
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
+        rules = None
+        if sampling_rules is not None:
+            try:
+                rules = load_sampling_rules(sampling_rules)
+            except (OSError, ValueError) as exc:
+                print(f"xraysink listen: --sampling-rules: {exc}", file=sys.stderr)
+                return 1
         try:
-            receiver = Receiver(address, jsonl)
+            receiver, server = _bind(address, jsonl, rules)
         except OSError as exc:
             print(f"xraysink listen: cannot listen on {address}: {exc}", file=sys.stderr)
             return 1
-        with receiver, contextlib.ExitStack() as sampling:
-            server = None
-            if sampling_rules is not None:
-                try:
-                    server = sampling.enter_context(
-                        serve_sampling_rules(sampling_rules, receiver.host, receiver.port)
-                    )
-                except (OSError, ValueError) as exc:
-                    print(f"xraysink listen: --sampling-rules: {exc}", file=sys.stderr)
-                    return 1
+        with receiver, server if server is not None else contextlib.nullcontext():
             _say(stream, f"listening on {receiver.address}")
             if server is not None:
                 _say(stream, f"sampling rules on {server.endpoint}")
@@ -93,6 +92,26 @@ def listen(
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0
+
+
+def _bind(
+    address: str, jsonl: str | None, rules: list[dict[str, Any]] | None
+) -> tuple[Receiver, SamplingServer | None]:
+    """The receiver on UDP ``address`` and, with ``rules``, the sampling API on TCP at
+    the same port, as the X-Ray daemon serves both. For port 0 the free UDP port's
+    number may be taken in TCP: a few ports are tried. Raises ``OSError``."""
+    tries = 5 if rules is not None and split_address(address)[1] == 0 else 1
+    while True:
+        tries -= 1
+        receiver = Receiver(address, jsonl)
+        if rules is None:
+            return receiver, None
+        try:
+            return receiver, SamplingServer(rules, receiver.host, receiver.port)
+        except OSError as exc:
+            receiver.close()
+            if exc.errno != errno.EADDRINUSE or tries <= 0:
+                raise
 
 
 def _say(stream: TextIO, text: str) -> None:

@@ -243,9 +243,3 @@ def _handler(server: SamplingServer) -> type[BaseHTTPRequestHandler]:
             """Quiet: ``xraysink listen`` prints traces, not requests."""
 
     return Handler
-
-
-def serve_sampling_rules(path: str | os.PathLike[str], host: str, port: int) -> SamplingServer:
-    """A started ``SamplingServer`` for the rules file at ``path``; ``ValueError`` for a
-    bad file, ``OSError`` for an unreadable one or an address in use."""
-    return SamplingServer(load_sampling_rules(path), host, port)
