@@ -68,7 +68,8 @@ class XRaySinkConfigurator:
             configure(
                 daemon_address=address,
                 exporter=exporter,
-                sampler=_read(environment.traces_sampler, None, "the default sampler is used"),
+                # No sampler: configure() reads OTEL_TRACES_SAMPLER itself, with the same
+                # fallback for a malformed value.
                 trust_incoming_sampling=_read(trust_from_env, False, "caller decisions ignored"),
                 resource=Resource(identity),
             )
