@@ -86,6 +86,9 @@ class FrameworkTracer(trace.Tracer):
         self._tracer = tracer
         self._keep_server = keep_server
 
+    def _makes(self, kind: SpanKind) -> bool:
+        return switch.on or (self._keep_server and kind is SpanKind.SERVER)
+
     def start_span(
         self,
         name: str,
@@ -97,7 +100,7 @@ class FrameworkTracer(trace.Tracer):
         record_exception: bool = True,
         set_status_on_exception: bool = True,
     ) -> trace.Span:
-        if switch.on or (self._keep_server and kind is SpanKind.SERVER):
+        if self._makes(kind):
             return self._tracer.start_span(
                 name,
                 context,
@@ -123,7 +126,7 @@ class FrameworkTracer(trace.Tracer):
         set_status_on_exception: bool = True,
         end_on_exit: bool = True,
     ) -> AbstractContextManager[trace.Span]:
-        if switch.on or (self._keep_server and kind is SpanKind.SERVER):
+        if self._makes(kind):
             return self._tracer.start_as_current_span(
                 name,
                 context,

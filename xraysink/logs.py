@@ -32,7 +32,7 @@ from typing import Any
 from opentelemetry import trace
 from opentelemetry.trace import SpanContext
 
-from xraysink.propagation.header import format_trace_id
+from xraysink.propagation.header import format_id, format_trace_id
 
 TRACE_ID_ATTRIBUTE = "traceId"
 SPAN_ID_ATTRIBUTE = "spanId"
@@ -71,7 +71,7 @@ def _fields() -> dict[str, str]:
             return _NONE
         fields = {
             TRACE_ID_ATTRIBUTE: format_trace_id(context.trace_id),
-            SPAN_ID_ATTRIBUTE: format(context.span_id, "016x"),
+            SPAN_ID_ATTRIBUTE: format_id(context.span_id),
         }
         _last = (context, fields)
         return fields

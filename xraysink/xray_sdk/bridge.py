@@ -48,7 +48,7 @@ from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFl
 from xraysink._internals import tracing_suppressed
 from xraysink._types import IS_REMOTE, IS_VALID, NAME_ATTRIBUTE, SPAN_ID
 from xraysink._version import __version__
-from xraysink.propagation.header import TraceHeader, format_trace_id, parse_trace_id
+from xraysink.propagation.header import TraceHeader, format_id, format_trace_id, parse_trace_id
 from xraysink.propagation.ids import XRayIdGenerator
 from xraysink.propagation.keys import SPAN_KEY, span_context_of
 from xraysink.propagation.propagator import start_span_with_header
@@ -119,7 +119,7 @@ def _span_id(value: Any) -> int | None:
 
 def _give_ids(entity: Any, context: SpanContext) -> None:
     entity.trace_id = format_trace_id(context.trace_id)
-    entity.id = format(context.span_id, "016x")
+    entity.id = format_id(context.span_id)
 
 
 def _non_recording(trace_id: int) -> NonRecordingSpan:
@@ -183,7 +183,7 @@ class RecorderBridge(Context):  # type: ignore[misc]
                 attributes={NAME_ATTRIBUTE: subsegment.name},
                 start_time=_ns(subsegment.start_time),
             )
-        subsegment.parent_id = format(parent_context.span_id, "016x")
+        subsegment.parent_id = format_id(parent_context.span_id)
         # What Segment.add_subsegment counts, without the child list the recorder
         # would stream: the subsegment's close() takes it back.
         subsegment.parent_segment.ref_counter.increment()
@@ -196,10 +196,9 @@ class RecorderBridge(Context):  # type: ignore[misc]
         span = NonRecordingSpan(
             SpanContext(parent_context.trace_id, span_id, False, parent_context.trace_flags)
         )
-        subsegment.parent_id = format(parent_context.span_id, "016x")
+        subsegment.parent_id = format_id(parent_context.span_id)
         subsegment.parent_segment.ref_counter.increment()
-        subsegment.trace_id = format_trace_id(parent_context.trace_id)
-        subsegment.id = format(span_id, "016x")
+        _give_ids(subsegment, span.get_span_context())
         global _last
         previous = otel_context.get_current()
         outer = _last if _last[0] is previous else (None, None)
@@ -331,7 +330,7 @@ def _stand_in(span: trace.Span, span_context: SpanContext) -> Any:
         # Given a trace id, the SDK draws no random one (TraceId(): the clock, os.urandom).
         segment = Segment(
             name,
-            entityid=format(span_context.span_id, "016x"),
+            entityid=format_id(span_context.span_id),
             traceid=format_trace_id(span_context.trace_id),
         )
         # Only a span the processor knows open will end through it and collect this.
@@ -343,7 +342,7 @@ def _stand_in(span: trace.Span, span_context: SpanContext) -> Any:
         root = known[0]
     else:
         root = Segment(
-            name, entityid=format(root_id, "016x"), traceid=format_trace_id(span_context.trace_id)
+            name, entityid=format_id(root_id), traceid=format_trace_id(span_context.trace_id)
         )
         recorded[root_id] = (root, False)
     kind = getattr(span, "kind", SpanKind.INTERNAL)
@@ -352,7 +351,7 @@ def _stand_in(span: trace.Span, span_context: SpanContext) -> Any:
     _give_ids(subsegment, span_context)
     parent = getattr(span, "parent", None)
     if parent is not None:
-        subsegment.parent_id = format(parent.span_id, "016x")
+        subsegment.parent_id = format_id(parent.span_id)
     recorded[span_context.span_id] = (subsegment, False)
     return subsegment
 
