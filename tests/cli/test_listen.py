@@ -2,80 +2,17 @@
 
 from __future__ import annotations
 
-import queue
 import signal
 import socket
-import subprocess
-import sys
-import threading
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
+from tests.cli.listener import Listener
 from tests.documents import HEADER, TRACE_ID, datagram, entity
 from xraysink.cli import main
 
 T = TRACE_ID
-
-
-class Listener:
-    """A running ``python -m xraysink.cli listen`` whose output lines are read in the
-    background, so a test can wait for a line without blocking forever."""
-
-    def __init__(self, *extra: str) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "xraysink.cli", "listen", "--address", "127.0.0.1:0", *extra],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.lines: queue.Queue[str] = queue.Queue()
-        assert self.process.stdout is not None
-        stdout = self.process.stdout
-        self.reader = threading.Thread(target=self._read, args=(stdout,), daemon=True)
-        self.reader.start()
-        first = self.next_line()
-        assert first.startswith("listening on 127.0.0.1:"), first
-        self.port = int(first.rsplit(":", 1)[1])
-
-    def _read(self, stdout: Any) -> None:
-        for line in stdout:
-            self.lines.put(line.rstrip("\n"))
-
-    def next_line(self, timeout: float = 10.0) -> str:
-        try:
-            return self.lines.get(timeout=timeout)
-        except queue.Empty:
-            self.process.kill()
-            _, stderr = self.process.communicate()
-            raise AssertionError(f"no output line in {timeout}s; stderr: {stderr}") from None
-
-    def lines_until(self, prefix: str) -> list[str]:
-        """Lines up to and including the first one that starts with ``prefix``."""
-        seen = [self.next_line()]
-        while not seen[-1].startswith(prefix):
-            seen.append(self.next_line())
-        return seen
-
-    def send(self, *payloads: bytes) -> None:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-            for payload in payloads:
-                sock.sendto(payload, ("127.0.0.1", self.port))
-
-    def stop(self, sig: signal.Signals) -> tuple[int, list[str], str]:
-        self.process.send_signal(sig)
-        returncode = self.process.wait(timeout=10)
-        self.reader.join(timeout=10)
-        assert self.process.stderr is not None
-        stderr = self.process.stderr.read()
-        self.process.stderr.close()
-        assert self.process.stdout is not None
-        self.process.stdout.close()
-        rest = []
-        while not self.lines.empty():
-            rest.append(self.lines.get())
-        return returncode, rest, stderr
 
 
 @pytest.fixture

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import json
-import queue
 import shutil
 import signal
 import socket
-import subprocess
-import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -19,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from tests.cli.listener import Listener
 from tests.documents import datagram
 
 CHROMIUM = "/usr/bin/chromium"
@@ -26,55 +23,19 @@ CHROMEDRIVER = "/usr/bin/chromedriver"
 ROOT = Path(__file__).parent.parent.parent
 
 
-class ViewerListener:
+class ViewerListener(Listener):
     """``python -m xraysink.cli listen --ui`` on free ports, its output read in the
     background."""
 
+    line_timeout = 15.0
+
     def __init__(self, *extra: str) -> None:
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "xraysink.cli",
-                "listen",
-                "--address",
-                "127.0.0.1:0",
-                "--ui",
-                "--ui-address",
-                "127.0.0.1:0",
-                "--settle",
-                "0.1",
-                *extra,
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=ROOT,
-        )
-        self.lines: queue.Queue[str] = queue.Queue()
-        assert self.process.stdout is not None
-        self.reader = threading.Thread(target=self._read, args=(self.process.stdout,), daemon=True)
-        self.reader.start()
-        first = self.next_line()
-        assert first.startswith("listening on 127.0.0.1:"), first
-        self.port = int(first.rsplit(":", 1)[1])
+        super().__init__("--ui", "--ui-address", "127.0.0.1:0", "--settle", "0.1", *extra)
         line = self.next_line()
         while not line.startswith("viewer on "):
             line = self.next_line()
         self.url = line.removeprefix("viewer on ")
         self.sent = 0
-
-    def _read(self, stdout: Any) -> None:
-        for line in stdout:
-            self.lines.put(line.rstrip("\n"))
-
-    def next_line(self, timeout: float = 15.0) -> str:
-        try:
-            return self.lines.get(timeout=timeout)
-        except queue.Empty:
-            self.process.kill()
-            _, stderr = self.process.communicate()
-            raise AssertionError(f"no output line in {timeout}s; stderr: {stderr}") from None
 
     def send(self, *docs: dict[str, Any] | bytes) -> None:
         """Send each document (or raw payload) as one datagram and wait until the viewer
@@ -93,17 +54,12 @@ class ViewerListener:
         with urllib.request.urlopen(self.url + "api/" + path, timeout=5) as response:
             return json.loads(response.read())
 
-    def stop(self) -> list[str]:
-        """SIGINT; the output lines after the ones already read."""
-        self.process.send_signal(signal.SIGINT)
-        returncode = self.process.wait(timeout=15)
-        self.reader.join(timeout=10)
-        assert self.process.stderr is not None
-        assert returncode == 0, self.process.stderr.read()
-        rest = []
-        while not self.lines.empty():
-            rest.append(self.lines.get())
-        return rest
+    def stop(self, sig: signal.Signals = signal.SIGINT) -> tuple[int, list[str], str]:
+        """``sig`` (SIGINT); the exit status, the output lines after the ones already
+        read, and stderr; fails unless the listener exits 0."""
+        returncode, rest, stderr = super().stop(sig)
+        assert returncode == 0, stderr
+        return returncode, rest, stderr
 
     def kill(self) -> None:
         if self.process.poll() is None:

@@ -29,7 +29,7 @@ def test_the_file_written_on_stop_opens_offline_with_the_same_views(
         hostile = traces.hostile_trace()
         listener.send(*(d for docs in sent.values() for d in docs), *hostile)
         listener.send(traces.hostile_rejected(), b"not a datagram")
-        rest = listener.stop()
+        _, rest, _ = listener.stop()
     finally:
         listener.kill()
     assert rest[-2:] == [
