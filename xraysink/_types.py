@@ -60,4 +60,5 @@ TRACE_ID: Final = 0
 SPAN_ID: Final = 1
 IS_REMOTE: Final = 2
 TRACE_FLAGS: Final = 3
+TRACE_STATE: Final = 4
 IS_VALID: Final = 5

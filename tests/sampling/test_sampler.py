@@ -4,6 +4,7 @@ sampler, and the option not to trust incoming decisions (issue 4 §5)."""
 from __future__ import annotations
 
 import pytest
+from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import TracerProvider
@@ -52,6 +53,23 @@ def test_incoming_decision_is_obeyed_by_default(
     header: str | None, root: Sampler, expected: bool
 ) -> None:
     assert sampled(XRaySampler(root), header) is expected
+
+
+@pytest.mark.parametrize(("header", "expected"), [("Sampled=?", True), ("Sampled=0", False)])
+def test_an_attached_header_decides_as_one_passed_to_start_span(
+    header: str, expected: bool
+) -> None:
+    # Frameworks that attach the extracted context start their span with no context:
+    # the SDK then hands the sampler None, and the header is in the current context.
+    context = XRayPropagator().extract({"X-Amzn-Trace-Id": f"Root={ROOT};Parent={PARENT};{header}"})
+    tracer = TracerProvider(sampler=XRaySampler(ALWAYS_ON)).get_tracer("test")
+    token = otel_context.attach(context)
+    try:
+        span = tracer.start_span("request", kind=trace.SpanKind.SERVER)
+    finally:
+        otel_context.detach(token)
+    span.end()
+    assert span.get_span_context().trace_flags.sampled is expected
 
 
 @pytest.mark.parametrize(

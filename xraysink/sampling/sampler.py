@@ -23,6 +23,7 @@ from opentelemetry.trace.span import TraceState
 from opentelemetry.util.types import Attributes
 
 from xraysink import environment
+from xraysink._types import IS_REMOTE, IS_VALID, TRACE_FLAGS, TRACE_STATE
 from xraysink.propagation.header import TraceHeader
 from xraysink.propagation.keys import HEADER_KEY, SPAN_KEY, span_context_of
 
@@ -72,17 +73,16 @@ class XRaySampler(Sampler):
         links: Sequence[Link] | None = None,
         trace_state: TraceState | None = None,
     ) -> SamplingResult:
-        # trace.get_current_span(parent_context).get_span_context(), in one call.
-        parent = span_context_of(
-            (parent_context if parent_context is not None else get_current()).get(SPAN_KEY)
-        )
-        # SpanContext is a tuple (trace_id, span_id, is_remote, trace_flags, trace_state,
-        # is_valid); a valid local parent, every child span's case, is decided first.
-        if parent[5] and not parent[2]:
-            if parent[3] & 1:
-                return SamplingResult(_SAMPLE, attributes, parent[4])
-            return SamplingResult(_DROP, None, parent[4])
-        header = parent_context.get(HEADER_KEY) if parent_context is not None else None
+        # The SDK passes None when start_span was given no context: the current one.
+        context = parent_context if parent_context is not None else get_current()
+        # trace.get_current_span(context).get_span_context(), in one call.
+        parent = span_context_of(context.get(SPAN_KEY))
+        # A valid local parent, every child span's case, is decided first.
+        if parent[IS_VALID] and not parent[IS_REMOTE]:
+            if parent[TRACE_FLAGS] & 1:
+                return SamplingResult(_SAMPLE, attributes, parent[TRACE_STATE])
+            return SamplingResult(_DROP, None, parent[TRACE_STATE])
+        header = context.get(HEADER_KEY)
         decided: bool | None = None
         if not self.trust_incoming_sampling:
             if parent.is_valid:
