@@ -38,7 +38,13 @@ from opentelemetry.sdk.trace.sampling import Decision, SamplingResult
 from opentelemetry.trace.span import TraceState
 from opentelemetry.util.types import Attributes
 
-from xraysink._types import SAMPLING_RULE_ATTRIBUTE
+from xraysink._types import (
+    IS_REMOTE,
+    IS_VALID,
+    SAMPLING_RULE_ATTRIBUTE,
+    TRACE_FLAGS,
+    TRACE_STATE,
+)
 from xraysink.propagation.keys import SPAN_KEY, span_context_of
 
 RULE_NAME_ATTRIBUTE = SAMPLING_RULE_ATTRIBUTE
@@ -468,14 +474,14 @@ def local_parent_result(
     if value is None:
         return None, trace_state
     parent = span_context_of(value)
-    # SpanContext is a tuple (trace_id, span_id, is_remote, trace_flags, trace_state, is_valid).
-    if not parent[5]:
+    if not parent[IS_VALID]:
         return None, trace_state
-    if not parent[2]:
-        if parent[3] & 1:
-            return SamplingResult(_SAMPLE, attributes, parent[4]), parent[4]
-        return SamplingResult(_DROP, None, parent[4]), parent[4]
-    return None, parent[4]
+    state = parent[TRACE_STATE]
+    if not parent[IS_REMOTE]:
+        if parent[TRACE_FLAGS] & 1:
+            return SamplingResult(_SAMPLE, attributes, state), state
+        return SamplingResult(_DROP, None, state), state
+    return None, state
 
 
 def decide(
