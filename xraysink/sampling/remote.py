@@ -22,7 +22,6 @@ import os
 import random
 import threading
 import time
-import weakref
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -34,6 +33,7 @@ from opentelemetry.trace import Link, SpanKind
 from opentelemetry.trace.span import TraceState
 from opentelemetry.util.types import Attributes
 
+from xraysink._fork import renew_after_fork
 from xraysink.propagation.keys import SPAN_KEY
 from xraysink.sampling._client import SamplingAPIError, SamplingClient, endpoint_for
 from xraysink.sampling._rules import (
@@ -130,7 +130,7 @@ class XRayRemoteSampler(Sampler):
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
-        _live.add(self)
+        renew_after_fork(self)
         if start:
             self.start()
 
@@ -380,14 +380,3 @@ def sampler_from_argument(argument: str | None = None) -> Sampler:
             polling_interval=polling_interval,
         )
     )
-
-
-_live: weakref.WeakSet[XRayRemoteSampler] = weakref.WeakSet()
-
-
-def _restart_all_in_child() -> None:
-    for sampler in list(_live):
-        sampler._after_fork_in_child()
-
-
-os.register_at_fork(after_in_child=_restart_all_in_child)
