@@ -36,25 +36,31 @@ SEND_ERRORS = {
 _MALFORMED = "expected 'host:port' or 'udp:host:port tcp:host:port'"
 
 
-def parse_daemon_address(address: str) -> tuple[str, int]:
-    """The UDP ``(host, port)`` of an X-Ray SDK daemon address.
+def parse_daemon_addresses(address: str) -> tuple[tuple[str, int], tuple[str, int]]:
+    """The UDP and the TCP ``(host, port)`` of an X-Ray SDK daemon address.
 
-    Accepts ``host:port`` and the two-address form ``udp:host:port tcp:host:port``
-    (either order, whitespace-separated, one of each), as the X-Ray SDKs'
-    ``DaemonConfig`` does. ``host`` is an IPv4 address or a host name.
-    Raises ``ValueError`` naming the address when it is malformed.
+    Accepts ``host:port`` (both the same) and the two-address form
+    ``udp:host:port tcp:host:port`` (either order, whitespace-separated, one of each),
+    as the X-Ray SDKs' ``DaemonConfig`` does. ``host`` is an IPv4 address or a host
+    name. Raises ``ValueError`` naming the address when it is malformed.
     """
     if not isinstance(address, str):
         raise ValueError(f"invalid X-Ray daemon address {address!r}: {_MALFORMED}")
     parts = address.split()
     if len(parts) == 1 and not parts[0].startswith(("udp:", "tcp:")):
-        return _host_port(parts[0], address)
+        both = _host_port(parts[0], address)
+        return both, both
     if len(parts) == 2:
         forms = dict(part.partition(":")[::2] for part in parts)
         if set(forms) == {"udp", "tcp"}:
-            _host_port(forms["tcp"], address)
-            return _host_port(forms["udp"], address)
+            return _host_port(forms["udp"], address), _host_port(forms["tcp"], address)
     raise ValueError(f"invalid X-Ray daemon address {address!r}: {_MALFORMED}")
+
+
+def parse_daemon_address(address: str) -> tuple[str, int]:
+    """The UDP ``(host, port)`` of an X-Ray SDK daemon address (the datagrams' target);
+    see ``parse_daemon_addresses``."""
+    return parse_daemon_addresses(address)[0]
 
 
 def _host_port(text: str, address: str) -> tuple[str, int]:
@@ -71,12 +77,17 @@ def _host_port(text: str, address: str) -> tuple[str, int]:
     return host, int(port)
 
 
-def resolve_daemon_address(address: str | None) -> tuple[str, int]:
+def resolve_daemon_addresses(address: str | None) -> tuple[tuple[str, int], tuple[str, int]]:
     """OpenTelemetry-style precedence: the explicit ``address``, else
-    ``AWS_XRAY_DAEMON_ADDRESS``, else ``127.0.0.1:2000``; see ``parse_daemon_address``."""
-    return parse_daemon_address(
+    ``AWS_XRAY_DAEMON_ADDRESS``, else ``127.0.0.1:2000``; see ``parse_daemon_addresses``."""
+    return parse_daemon_addresses(
         address or environment.get(DAEMON_ADDRESS_ENV) or DEFAULT_DAEMON_ADDRESS
     )
+
+
+def resolve_daemon_address(address: str | None) -> tuple[str, int]:
+    """The UDP part of ``resolve_daemon_addresses(address)``."""
+    return resolve_daemon_addresses(address)[0]
 
 
 def _lookup(host: str, port: int, flags: int = 0) -> tuple[str, int]:

@@ -21,12 +21,8 @@ from urllib.parse import urlsplit
 import wrapt
 from opentelemetry import context as otel_context
 
-from xraysink import environment
 from xraysink._internals import untraced_context
-from xraysink.emitters.udp import DAEMON_ADDRESS_ENV, parse_daemon_address
-
-DEFAULT_ENDPOINT = "http://127.0.0.1:2000"
-"""The daemon's (and CloudWatch agent's) sampling proxy when nothing else is configured."""
+from xraysink.emitters.udp import resolve_daemon_addresses
 
 RULES_PATH = "/GetSamplingRules"
 TARGETS_PATH = "/SamplingTargets"
@@ -35,7 +31,6 @@ MAX_RULE_PAGES = 100
 """Pages of ``GetSamplingRules`` followed through ``NextToken`` in one poll, at most."""
 
 
-# The keys OpenTelemetry's exporters set so that instrumented clients stay silent.
 class SamplingAPIError(Exception):
     """A failed sampling API call; ``kind`` is ``connection`` (refused, reset, timed
     out), ``http_status`` (an answer other than 200) or ``malformed`` (not the JSON
@@ -54,27 +49,12 @@ class _SamplingHTTPSConnection(http.client.HTTPSConnection):
     """The sampler's own connection class, so the X-Ray SDK's patch can ignore it."""
 
 
-def daemon_tcp_address(address: str) -> tuple[str, int]:
-    """The TCP ``(host, port)`` of an X-Ray daemon address: the address itself in the
-    ``host:port`` form, the ``tcp:`` part of ``udp:host:port tcp:host:port``.
-
-    Raises ``ValueError`` for a malformed address (see ``parse_daemon_address``).
-    """
-    parse_daemon_address(address)
-    parts = address.split()
-    text = parts[0] if len(parts) == 1 else next(p[4:] for p in parts if p.startswith("tcp:"))
-    host, _, port = text.rpartition(":")
-    return host, int(port)
-
-
-def endpoint_for(daemon_address: str | None = None) -> str:
-    """The sampling proxy's base URL: the TCP part of ``daemon_address``, else of
-    ``AWS_XRAY_DAEMON_ADDRESS``, else ``DEFAULT_ENDPOINT``. Raises ``ValueError`` for a
-    malformed address."""
-    address = daemon_address or environment.get(DAEMON_ADDRESS_ENV)
-    if not address:
-        return DEFAULT_ENDPOINT
-    host, port = daemon_tcp_address(address)
+def sampling_endpoint(daemon_address: str | None = None) -> str:
+    """The base URL of the sampling proxy for an X-Ray daemon address: its TCP part
+    (``host:port``, or ``tcp:host:port`` of ``udp:h:p tcp:h:p``); without one,
+    ``AWS_XRAY_DAEMON_ADDRESS``'s; else ``http://127.0.0.1:2000``. Raises
+    ``ValueError`` for a malformed address."""
+    host, port = resolve_daemon_addresses(daemon_address)[1]
     return f"http://{host}:{port}"
 
 

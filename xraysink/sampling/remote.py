@@ -35,7 +35,7 @@ from opentelemetry.util.types import Attributes
 
 from xraysink._fork import renew_after_fork
 from xraysink.propagation.keys import SPAN_KEY
-from xraysink.sampling._client import SamplingAPIError, SamplingClient, endpoint_for
+from xraysink.sampling._client import SamplingAPIError, SamplingClient, sampling_endpoint
 from xraysink.sampling._rules import (
     RULE_NAME_ATTRIBUTE,
     ResourceFacts,
@@ -61,14 +61,6 @@ MAX_STATISTICS_PER_CALL = 25
 """``SamplingStatisticsDocuments`` the ``SamplingTargets`` API takes in one call."""
 
 _TARGET_JITTER = 0.1
-
-
-def sampling_endpoint(daemon_address: str | None = None) -> str:
-    """The base URL of the sampling proxy for an X-Ray daemon address: its TCP part
-    (``host:port``, or ``tcp:host:port`` of ``udp:h:p tcp:h:p``); without one,
-    ``AWS_XRAY_DAEMON_ADDRESS``'s; else ``http://127.0.0.1:2000``. Raises
-    ``ValueError`` for a malformed address."""
-    return endpoint_for(daemon_address)
 
 
 class XRayRemoteSampler(Sampler):
