@@ -26,6 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
+from xraysink.sampling._client import RULES_PATH, TARGETS_PATH
 from xraysink.sampling._rules import rule_from_api
 
 DEFAULT_RULE: Mapping[str, Any] = {
@@ -159,11 +160,11 @@ class SamplingServer:
 
     def answer(self, path: str, body: Mapping[str, Any]) -> dict[str, Any] | None:
         """The JSON answer to a POST of ``body`` to ``path``; None for an unknown path."""
-        if path == "/GetSamplingRules":
+        if path == RULES_PATH:
             page = self._rules_page(body.get("NextToken"))
             self.rules_served.set()
             return page
-        if path == "/SamplingTargets":
+        if path == TARGETS_PATH:
             return self._targets(body.get("SamplingStatisticsDocuments") or [])
         return None
 
