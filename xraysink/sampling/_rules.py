@@ -221,29 +221,29 @@ class ResourceFacts:
     ARN; for Lambda ``cloud.resource_id`` or ``faas.id``). ``arn`` is None when it must
     be read from each span's attributes (Lambda with no ARN on the Resource)."""
 
-    __slots__ = ("arn", "is_lambda", "service_name", "service_type")
+    __slots__ = ("arn", "service_name", "service_type")
 
     def __init__(self, resource: Resource | None) -> None:
         attributes: Mapping[str, Any] = resource.attributes if resource is not None else {}
         self.service_name = _text(attributes.get("service.name")) or ""
         platform = attributes.get("cloud.platform")
         self.service_type = SERVICE_TYPES.get(platform, "") if type(platform) is str else ""
-        self.is_lambda = platform == "aws_lambda"
+        is_lambda = platform == "aws_lambda"
         arn = attributes.get("aws.ecs.container.arn")
-        if arn is None and self.is_lambda:
+        if arn is None and is_lambda:
             arn = attributes.get("cloud.resource_id", attributes.get("faas.id"))
         # None: a Lambda function whose ARN only its spans carry.
-        self.arn: str | None = _text(arn) if arn is not None else None if self.is_lambda else ""
+        self.arn: str | None = _text(arn) if arn is not None else None if is_lambda else ""
 
-    def span_arn(self, attributes: Mapping[str, Any] | None) -> str:
-        """The resource ARN for a span with these start attributes."""
-        if self.arn is not None:
-            return self.arn
-        if attributes:
-            arn = attributes.get("cloud.resource_id", attributes.get("faas.id"))
-            if arn is not None:
-                return str(arn)
-        return ""
+
+def span_arn(attributes: Mapping[str, Any] | None) -> str:
+    """The Lambda function ARN that a span's start attributes carry (``cloud.resource_id``,
+    else ``faas.id``), or ``""``; for a Resource without ``ResourceFacts.arn``."""
+    if attributes:
+        arn = attributes.get("cloud.resource_id", attributes.get("faas.id"))
+        if arn is not None:
+            return str(arn)
+    return ""
 
 
 class ActiveRule:
@@ -434,7 +434,7 @@ class RuleSet:
         method, path, host = request_fields(attributes, self._by_method, self._by_host)
         facts = self.facts
         # A Resource's own ARN was checked once, in ``applies_to``.
-        arn = None if facts.arn is not None else _lowered(facts.span_arn(attributes))
+        arn = None if facts.arn is not None else _lowered(span_arn(attributes))
         # The hot loop: one tuple per rule, builtin matchers, nothing else called.
         for rule, on_path, on_method, on_host, on_arn, on_attributes in self._table:
             if on_path is not None and not on_path(path):
