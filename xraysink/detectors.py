@@ -79,11 +79,9 @@ def detect(detectors: Iterable[str | ResourceDetector]) -> Resource:
         if isinstance(detector, ResourceDetector):
             loaded.append(detector)
         elif isinstance(detector, str):
-            found = entry_points(group="opentelemetry_resource_detector", name=detector)
+            found = entry_points(group=_GROUP, name=detector)
             if not found:
-                known = ", ".join(
-                    sorted(entry_points(group="opentelemetry_resource_detector").names)
-                )
+                known = ", ".join(sorted(entry_points(group=_GROUP).names))
                 raise ValueError(f"no resource detector named {detector!r} (installed: {known})")
             loaded.append(next(iter(found)).load()())
         else:
