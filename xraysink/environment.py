@@ -103,6 +103,9 @@ LAMBDA_TRACE_HEADER = "_X_AMZN_TRACE_ID"
 
 _TRUE = frozenset({"true", "t", "yes", "y", "on", "1"})
 _FALSE = frozenset({"false", "f", "no", "n", "off", "0"})
+# xraysink's own switches take fewer spellings than the X-Ray SDK's flag.
+_GET_TRUE = frozenset({"true", "1", "yes", "on"})
+_GET_FALSE = frozenset({"false", "0", "no", "off"})
 _RATIO_SAMPLERS = frozenset({"traceidratio", "parentbased_traceidratio"})
 
 
@@ -110,11 +113,15 @@ def flag(name: str) -> bool | None:
     """The boolean in variable ``name``: None when unset or blank; the X-Ray SDK's
     literals otherwise (see ``AWS_XRAY_SDK_ENABLED``). Raises ``ValueError`` for any
     other value."""
+    return _boolean(name, _TRUE, _FALSE)
+
+
+def _boolean(name: str, true: frozenset[str], false: frozenset[str]) -> bool | None:
     raw = os.environ.get(name, "").strip().lower()
     if not raw:
         return None
-    if raw in _TRUE or raw in _FALSE:
-        return raw in _TRUE
+    if raw in true or raw in false:
+        return raw in true
     raise ValueError(f"{name} must be true or false, got {os.environ[name]!r}")
 
 
@@ -234,10 +241,6 @@ def _entry_point(group: str, name: str, variable: str) -> EntryPoint:
     return next(iter(found))
 
 
-_GET_TRUE = frozenset({"true", "1", "yes", "on"})
-_GET_FALSE = frozenset({"false", "0", "no", "off"})
-
-
 def in_lambda() -> bool:
     """Whether this process runs as an AWS Lambda function (``AWS_LAMBDA_FUNCTION_NAME``)."""
     return bool(os.environ.get(AWS_LAMBDA_FUNCTION_NAME))
@@ -252,11 +255,5 @@ def get_bool(name: str, default: bool) -> bool:
     """A boolean variable: ``true``/``1``/``yes``/``on`` or ``false``/``0``/``no``/
     ``off``, any case; ``default`` when unset or empty. Raises ``ValueError`` naming
     the variable for any other value: a typo must not silently flip a setting."""
-    raw = os.environ.get(name, "").strip().lower()
-    if not raw:
-        return default
-    if raw in _GET_FALSE:
-        return False
-    if raw in _GET_TRUE:
-        return True
-    raise ValueError(f"{name} must be true or false, got {os.environ[name]!r}")
+    value = _boolean(name, _GET_TRUE, _GET_FALSE)
+    return default if value is None else value
