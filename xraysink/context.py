@@ -42,5 +42,9 @@ class AsyncContext(RecorderBridge):
     def __init__(self, *args: Any, use_task_factory: bool = True, **kwargs: Any) -> None:
         kwargs.pop("loop", None)
         super().__init__(*args, **kwargs)
+        self._hand_tracing_to_recorder()
+
+    @staticmethod
+    def _hand_tracing_to_recorder() -> None:
         pipeline.use_recorder()
         connect(pipeline.local_root_id, pipeline.subsegment_children())

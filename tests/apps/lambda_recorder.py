@@ -15,4 +15,6 @@ xray_recorder.configure(context=AsyncContext(), service="orders")
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     with xray_recorder.in_subsegment("work") as subsegment:
         subsegment.put_metadata("event", event)
+        with xray_recorder.in_subsegment("inner"):
+            pass
     return {"context": type(xray_recorder.context).__name__}

@@ -189,8 +189,10 @@ def test_recorder_set_up_with_async_context(receiver: Receiver) -> None:
             outcome = runtime.invoke({"n": number}, trace_header(root, parent, sampled), "r")
             assert outcome == {"result": {"context": "LambdaAsyncContext"}}
         root, parent, _ = invocations[1]
-        (work,) = wait_for_trace(receiver, root, 1)
+        entities = {e["name"]: e for e in wait_for_trace(receiver, root, 2)}
+    work = entities["work"]
     assert work["name"] == "work" and work["parent_id"] == parent
+    assert entities["inner"]["_parent"] == work["id"]
     assert work["metadata"]["default"]["event"] == {"n": 1}
     assert entities_of(receiver.documents, invocations[0][0]) == []
     only_subsegment_documents(receiver)

@@ -23,7 +23,7 @@ from aws_xray_sdk.core.lambda_launcher import LambdaContext
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 
-from xraysink import environment, pipeline
+from xraysink import environment
 from xraysink.aws_lambda import function_header
 from xraysink.context import AsyncContext
 from xraysink.propagation.propagator import context_with_header
@@ -103,8 +103,7 @@ class LambdaAsyncContext(LambdaBridge, AsyncContext):
     def __init__(self, *args: Any, use_task_factory: bool = True, **kwargs: Any) -> None:
         kwargs.pop("loop", None)
         LambdaBridge.__init__(self, *args, **kwargs)
-        pipeline.use_recorder()
-        bridge.connect(pipeline.local_root_id)
+        self._hand_tracing_to_recorder()
 
 
 def _leave_earlier_invocation() -> None:
