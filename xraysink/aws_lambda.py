@@ -41,14 +41,24 @@ __all__ = ["LambdaPropagator", "flush", "function_context", "function_header", "
 R = TypeVar("R")
 
 
+# (value of _X_AMZN_TRACE_ID, its header): the recorder bridge asks for the header
+# several times per SDK subsegment, and the variable changes once per invocation.
+_last_header: list[tuple[str | None, TraceHeader | None]] = [(None, None)]
+
+
 def function_header() -> TraceHeader | None:
     """The function segment's trace header from ``_X_AMZN_TRACE_ID``, read now; None
     when it is unset or has no ``Root``. ``Sampled`` other than ``1`` reads as not
     sampled: only the function's segment decides, and it sends ``0`` or ``1``."""
-    header = parse_trace_header(environment.get(environment.LAMBDA_TRACE_HEADER))
-    if header is None or header.sampled:
-        return header
-    return header._replace(sampled=False)
+    value = environment.get(environment.LAMBDA_TRACE_HEADER)
+    last = _last_header[0]
+    if last[0] == value:
+        return last[1]
+    header = parse_trace_header(value)
+    if header is not None and not header.sampled:
+        header = header._replace(sampled=False)
+    _last_header[0] = (value, header)
+    return header
 
 
 def function_context(context: Context | None = None) -> Context:
