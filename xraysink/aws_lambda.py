@@ -40,6 +40,8 @@ __all__ = ["LambdaPropagator", "flush", "function_context", "function_header", "
 
 R = TypeVar("R")
 
+_tracer = trace.get_tracer(__name__, __version__)
+
 
 # (value of _X_AMZN_TRACE_ID, its header): the recorder bridge asks for the header
 # several times per SDK subsegment, and the variable changes once per invocation.
@@ -119,9 +121,8 @@ def traced(handler: Callable[[Any, Any], R]) -> Callable[[Any, Any], R]:
             "faas.invocation_id": str(getattr(context, "aws_request_id", "")),
             "cloud.resource_id": str(getattr(context, "invoked_function_arn", "")),
         }
-        tracer = trace.get_tracer(__name__, __version__)
         try:
-            with tracer.start_as_current_span(
+            with _tracer.start_as_current_span(
                 name, context=function_context(), attributes=attributes
             ):
                 return handler(event, context)
