@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -249,6 +249,18 @@ def describe(entity: Node) -> str:
     return "  ".join(parts)
 
 
+def drawn(trace: Trace) -> Iterator[tuple[int, Node]]:
+    """``(depth, entity)`` for each drawn entity of ``trace``, depth first: the roots, then
+    the orphans, each at depth 0 and followed by its children (ordered by start time) one
+    level deeper. Repeats of an id other than the last arrived are not drawn."""
+    # Iterative: nesting depth is bounded only by the documents received.
+    stack = [(0, entity) for entity in reversed(trace.roots + trace.orphans)]
+    while stack:
+        depth, entity = stack.pop()
+        yield depth, entity
+        stack.extend((depth + 1, child) for child in reversed(entity.children))
+
+
 def render_trace(trace: Trace) -> str:
     """The trace as text: a header line ``trace <trace_id> (<n> entities)``, then one
     ``describe`` line per drawn entity, indented two spaces per level, children ordered
@@ -256,9 +268,6 @@ def render_trace(trace: Trace) -> str:
     title = trace.trace_id or "(no trace_id)"
     noun = "entity" if trace.entity_count == 1 else "entities"
     lines = [f"trace {title} ({trace.entity_count} {noun})"]
-    stack = [(1, entity) for entity in reversed(trace.roots + trace.orphans)]
-    while stack:
-        depth, entity = stack.pop()
-        lines.append(_INDENT * depth + describe(entity))
-        stack.extend((depth + 1, child) for child in reversed(entity.children))
+    # One level deeper than the header.
+    lines.extend(_INDENT * (depth + 1) + describe(entity) for depth, entity in drawn(trace))
     return "\n".join(lines)

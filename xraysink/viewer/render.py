@@ -17,28 +17,18 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from xraysink.receiver.record import Received
 from xraysink.receiver.report import render_problems
-from xraysink.receiver.tree import Node, Trace
+from xraysink.receiver.tree import Node, Trace, drawn
 
 CLIENT = "client"
 """Node type of the callers of root segments (a user, or a service not reporting here)."""
 
 _FLAGS = ("error", "fault", "throttle")
 _DOWNSTREAM = frozenset({"remote", "aws"})
-
-
-def _drawn(trace: Trace) -> Iterator[tuple[int, Node]]:
-    """Drawn entities with their depth, depth first, children by start time (as the text
-    tree draws them): roots first, then orphans."""
-    stack = [(0, entity) for entity in reversed(trace.roots + trace.orphans)]
-    while stack:
-        depth, entity = stack.pop()
-        yield depth, entity
-        stack.extend((depth + 1, child) for child in reversed(entity.children))
 
 
 def _number(value: Any) -> float | None:
@@ -90,12 +80,12 @@ def summarize(trace: Trace) -> dict[str, Any]:
     (every entity name) and ``services`` (segment names), sorted; ``annotations`` as
     ``{key: [distinct values]}`` over all entities.
     """
-    drawn = [entity for _, entity in _drawn(trace)]
-    root = drawn[0] if drawn else None
-    starts = [s for e in drawn if (s := e.start_time) is not None]
-    ends = [t for e in drawn if (t := _end_time(e)) is not None]
+    shown = [entity for _, entity in drawn(trace)]
+    root = shown[0] if shown else None
+    starts = [s for e in shown if (s := e.start_time) is not None]
+    ends = [t for e in shown if (t := _end_time(e)) is not None]
     annotations: dict[str, list[Any]] = {}
-    for entity in drawn:
+    for entity in shown:
         block = entity.doc.get("annotations")
         if not isinstance(block, Mapping):
             continue
@@ -110,11 +100,11 @@ def summarize(trace: Trace) -> dict[str, Any]:
         "response_ms": root.duration_ms if root else None,
         "name": root.name if root else "?",
         **(_http(root.doc) if root else {"method": None, "url": None, "status": None}),
-        **{flag: any(e.doc.get(flag) is True for e in drawn) for flag in _FLAGS},
-        "in_progress": any(e.doc.get("in_progress") is True for e in drawn),
+        **{flag: any(e.doc.get(flag) is True for e in shown) for flag in _FLAGS},
+        "in_progress": any(e.doc.get("in_progress") is True for e in shown),
         "entities": trace.entity_count,
-        "names": sorted({e.name for e in drawn}),
-        "services": sorted({e.name for e in drawn if e.is_segment}),
+        "names": sorted({e.name for e in shown}),
+        "services": sorted({e.name for e in shown if e.is_segment}),
         "annotations": annotations,
     }
 
@@ -137,12 +127,12 @@ def waterfall(trace: Trace) -> dict[str, Any]:
     drawn parent, else empty), ``copies`` (arrivals of its id) and ``fields`` (the
     entity's own document without its embedded ``subsegments``).
     """
-    drawn = list(_drawn(trace))
-    times = [t for _, e in drawn for t in (e.start_time, _end_time(e)) if t is not None]
+    placed = list(drawn(trace))
+    times = [t for _, e in placed for t in (e.start_time, _end_time(e)) if t is not None]
     start = min(times) if times else None
     end = max(times) if times else None
     rows = []
-    for depth, entity in drawn:
+    for depth, entity in placed:
         doc = entity.doc
         entity_start = entity.start_time
         rows.append(
@@ -238,13 +228,13 @@ def service_map(traces: Iterable[Trace]) -> dict[str, Any]:
 
     for trace in traces:
         parent_of: dict[int, Node] = {}
-        drawn = [entity for _, entity in _drawn(trace)]
-        for entity in drawn:
+        shown = [entity for _, entity in drawn(trace)]
+        for entity in shown:
             for child in entity.children:
                 parent_of[id(child)] = entity
         owner = functools.partial(_owner, parent_of)
         answered: set[int] = set()
-        for entity in drawn:
+        for entity in shown:
             if not entity.is_segment:
                 continue
             parent = parent_of.get(id(entity))
@@ -252,7 +242,7 @@ def service_map(traces: Iterable[Trace]) -> dict[str, Any]:
             if parent is not None:
                 answered.add(id(parent))
             count(_segment_node(caller) if caller else client, _segment_node(entity), entity)
-        for entity in drawn:
+        for entity in shown:
             namespace = entity.doc.get("namespace")
             if entity.is_segment or namespace not in _DOWNSTREAM or id(entity) in answered:
                 continue
