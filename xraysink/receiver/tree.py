@@ -54,13 +54,17 @@ class Node:
     @property
     def start_time(self) -> float | None:
         """``start_time`` in epoch seconds, or ``None`` when it is not a finite number."""
-        return _seconds(self.doc.get("start_time"))
+        return finite_number(self.doc.get("start_time"))
+
+    @property
+    def end_time(self) -> float | None:
+        """``end_time`` in epoch seconds, or ``None`` when it is not a finite number."""
+        return finite_number(self.doc.get("end_time"))
 
     @property
     def duration_ms(self) -> float | None:
         """``end_time - start_time`` in milliseconds, ``None`` when either is unusable."""
-        start = self.start_time
-        end = _seconds(self.doc.get("end_time"))
+        start, end = self.start_time, self.end_time
         return None if start is None or end is None else (end - start) * 1000.0
 
 
@@ -88,7 +92,8 @@ class Trace:
         return [entity for entity in self.entities if entity.name == name]
 
 
-def _seconds(value: Any) -> float | None:
+def finite_number(value: Any) -> float | None:
+    """``value`` as a float when it is a finite int or float (not a bool), else ``None``."""
     if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
         return float(value)
     return None

@@ -16,13 +16,12 @@ and callee pair with the calls' count and error, fault and throttle counts.
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from xraysink.receiver.record import Received
 from xraysink.receiver.report import render_problems
-from xraysink.receiver.tree import Node, Trace, drawn
+from xraysink.receiver.tree import Node, Trace, drawn, finite_number
 
 CLIENT = "client"
 """Node type of the callers of root segments (a user, or a service not reporting here)."""
@@ -31,14 +30,8 @@ _FLAGS = ("error", "fault", "throttle")
 _DOWNSTREAM = frozenset({"remote", "aws"})
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-        return float(value)
-    return None
-
-
 def _scalar(value: Any) -> str | int | float | bool | None:
-    if isinstance(value, (str, bool, int)) or _number(value) is not None:
+    if isinstance(value, (str, bool, int)) or finite_number(value) is not None:
         return value  # type: ignore[no-any-return]
     return None
 
@@ -64,10 +57,6 @@ def _flags(doc: Mapping[str, Any]) -> dict[str, bool]:
     return {flag: doc.get(flag) is True for flag in _FLAGS}
 
 
-def _end_time(entity: Node) -> float | None:
-    return _number(entity.doc.get("end_time"))
-
-
 def summarize(trace: Trace) -> dict[str, Any]:
     """One row of the trace list.
 
@@ -83,7 +72,7 @@ def summarize(trace: Trace) -> dict[str, Any]:
     shown = [entity for _, entity in drawn(trace)]
     root = shown[0] if shown else None
     starts = [s for e in shown if (s := e.start_time) is not None]
-    ends = [t for e in shown if (t := _end_time(e)) is not None]
+    ends = [t for e in shown if (t := e.end_time) is not None]
     annotations: dict[str, list[Any]] = {}
     for entity in shown:
         block = entity.doc.get("annotations")
@@ -128,7 +117,7 @@ def waterfall(trace: Trace) -> dict[str, Any]:
     entity's own document without its embedded ``subsegments``).
     """
     placed = list(drawn(trace))
-    times = [t for _, e in placed for t in (e.start_time, _end_time(e)) if t is not None]
+    times = [t for _, e in placed for t in (e.start_time, e.end_time) if t is not None]
     start = min(times) if times else None
     end = max(times) if times else None
     rows = []
