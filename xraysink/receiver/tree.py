@@ -29,8 +29,10 @@ class Node:
     ``doc`` is the entity's own JSON object (its ``subsegments`` included, as received);
     ``id`` is ``None`` when the document has no string id; ``parent_id`` is the embedding
     entity's id for embedded subsegments, else the document's ``parent_id``;
-    ``embedded_in`` is the entity whose ``subsegments`` held this one; ``arrival`` is the
-    index of the document that carried it; ``copies`` counts arrivals of this id so far;
+    ``embedded_in`` is the entity whose ``subsegments`` held this one; ``parent`` is the
+    entity it is drawn under (``None`` for a root, an orphan or a repeat not drawn),
+    ``children`` those drawn under it, by start time; ``arrival`` is the index of the
+    document that carried it; ``copies`` counts arrivals of this id so far;
     ``orphan_reason`` is empty unless the entity is drawn as an orphan.
     """
 
@@ -42,6 +44,7 @@ class Node:
     embedded_in: Node | None = field(repr=False)
     arrival: int
     children: list[Node] = field(default_factory=list, repr=False)
+    parent: Node | None = field(default=None, repr=False)
     copies: int = 1
     orphan_reason: str = ""
 
@@ -164,13 +167,12 @@ def _link(trace: Trace) -> None:
         previous = drawn.pop(key, None)
         entity.copies = previous.copies + 1 if previous else 1
         drawn[key] = entity
-    attached_to: dict[int, Node] = {}
     for entity in drawn.values():
         parent_key = _parent_key(entity)
         parent = drawn.get(parent_key) if parent_key else None
-        if parent is not None and not _is_above(entity, parent, attached_to):
+        if parent is not None and not _is_above(entity, parent):
             parent.children.append(entity)
-            attached_to[id(entity)] = parent
+            entity.parent = parent
         elif entity.is_segment:
             trace.roots.append(entity)
         else:
@@ -186,13 +188,13 @@ def _link(trace: Trace) -> None:
     trace.orphans.sort(key=_sort_key)
 
 
-def _is_above(entity: Node, parent: Node, attached_to: Mapping[int, Node]) -> bool:
+def _is_above(entity: Node, parent: Node) -> bool:
     """True when ``entity`` is already an ancestor of ``parent``: linking would loop."""
     current: Node | None = parent
     while current is not None:
         if current is entity:
             return True
-        current = attached_to.get(id(current))
+        current = current.parent
     return False
 
 

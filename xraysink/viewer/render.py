@@ -15,7 +15,6 @@ and callee pair with the calls' count and error, fault and throttle counts.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -216,18 +215,13 @@ def service_map(traces: Iterable[Trace]) -> dict[str, Any]:
             edges.setdefault((caller, callee), _Tally()).add(entity)
 
     for trace in traces:
-        parent_of: dict[int, Node] = {}
         shown = [entity for _, entity in drawn(trace)]
-        for entity in shown:
-            for child in entity.children:
-                parent_of[id(child)] = entity
-        owner = functools.partial(_owner, parent_of)
         answered: set[int] = set()
         for entity in shown:
             if not entity.is_segment:
                 continue
-            parent = parent_of.get(id(entity))
-            caller = owner(parent) if parent is not None else None
+            parent = entity.parent
+            caller = _owner(parent) if parent is not None else None
             if parent is not None:
                 answered.add(id(parent))
             count(_segment_node(caller) if caller else client, _segment_node(entity), entity)
@@ -235,7 +229,7 @@ def service_map(traces: Iterable[Trace]) -> dict[str, Any]:
             namespace = entity.doc.get("namespace")
             if entity.is_segment or namespace not in _DOWNSTREAM or id(entity) in answered:
                 continue
-            caller = owner(entity)
+            caller = _owner(entity)
             count(_segment_node(caller) if caller else None, (entity.name, namespace), entity)
     ids = {key: f"{key[1]}:{key[0]}" for key in nodes}
     layers = _layers(list(nodes), list(edges))
@@ -251,11 +245,11 @@ def service_map(traces: Iterable[Trace]) -> dict[str, Any]:
     }
 
 
-def _owner(parent_of: Mapping[int, Node], entity: Node) -> Node | None:
+def _owner(entity: Node) -> Node | None:
     """The segment ``entity`` belongs to: itself, or its nearest segment ancestor."""
     current: Node | None = entity
     while current is not None and not current.is_segment:
-        current = parent_of.get(id(current))
+        current = current.parent
     return current
 
 
