@@ -163,9 +163,9 @@ def make_emitter(exporter: str | None, daemon_address: str | None = None) -> Emi
         return UDPDaemonEmitter(daemon_address)
     if choice == "api":
         # botocore (~0.2 s to import) only for processes that send to the API.
-        from xraysink.emitters.xray_api import xray_api_emitter
+        from xraysink.emitters.xray_api import XRayAPIEmitter
 
-        return xray_api_emitter()
+        return XRayAPIEmitter()
     raise ValueError(f"exporter must be 'udp' or 'api', got {choice!r}")
 
 

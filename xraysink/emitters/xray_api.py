@@ -255,7 +255,7 @@ class XRayAPIEmitter(DatagramEmitter):
             sender = self._thread
         if sender is None or not sender.is_alive():
             # No sender thread (one cannot start at interpreter shutdown): send from here.
-            token = otel_context.attach(_untraced())
+            token = otel_context.attach(untraced_context())
             try:
                 self._drain()
             finally:
@@ -295,7 +295,7 @@ class XRayAPIEmitter(DatagramEmitter):
     # The sender thread.
 
     def _run(self) -> None:
-        otel_context.attach(_untraced())
+        otel_context.attach(untraced_context())
         while True:
             self._wake.wait(self.interval_seconds)
             self._wake.clear()
@@ -420,18 +420,6 @@ class XRayAPIEmitter(DatagramEmitter):
         # What the parent queued is the parent's to send; the child starts empty, with
         # its own lock, client and (on its first send) thread.
         self._fresh_state()
-
-
-def xray_api_emitter(**options: Any) -> XRayAPIEmitter:
-    """The X-Ray API emitter for ``exporter="api"`` (``XRAYSINK_EXPORTER=api``), with
-    ``options`` as ``XRayAPIEmitter`` takes them. Raises ``ValueError`` as it does."""
-    return XRayAPIEmitter(**options)
-
-
-def _untraced() -> otel_context.Context:
-    # Every OpenTelemetry instrumentation checks these keys: botocore's for the call,
-    # urllib3's and requests' for its HTTP request. The recorder bridge reads them too.
-    return untraced_context()
 
 
 def _classify(error: Exception) -> tuple[str, bool]:
