@@ -10,6 +10,7 @@ the inline style and script it was written with (by their SHA-256 hashes).
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import os
@@ -47,8 +48,13 @@ def _replace_once(page: str, old: str, new: str) -> str:
     return page.replace(old, new)
 
 
-def render_html(data: dict[str, Any]) -> str:
-    """The self-contained page for ``data`` (``TraceStore.snapshot()``'s shape)."""
+@functools.cache
+def _template() -> tuple[str, str]:
+    """``(page, script)``: index.html with its policy and style inline, still linking
+    app.js, and the text of app.js. Raises ``ValueError`` for static files that cannot
+    be inlined."""
+    # Package data does not change while the process runs, and --html renders the page
+    # every few seconds: read and hash it once.
     style, script = static_text("style.css"), static_text("app.js")
     if "</style" in style.lower() or "</script" in script.lower():
         raise ValueError("static style or script would close its inline element")
@@ -62,7 +68,12 @@ def render_html(data: dict[str, Any]) -> str:
         _CHARSET_TAG,
         f'{_CHARSET_TAG}\n<meta http-equiv="Content-Security-Policy" content="{policy}">',
     )
-    page = _replace_once(page, _STYLE_TAG, f"<style>{style}</style>")
+    return _replace_once(page, _STYLE_TAG, f"<style>{style}</style>"), script
+
+
+def render_html(data: dict[str, Any]) -> str:
+    """The self-contained page for ``data`` (``TraceStore.snapshot()``'s shape)."""
+    page, script = _template()
     data_element = f'<script type="application/json" id="xraysink-data">{embed_json(data)}</script>'
     return _replace_once(page, _SCRIPT_TAG, f"{data_element}\n<script>{script}</script>")
 
