@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Iterable
 
 from xraysink.receiver.record import Received
-from xraysink.viewer.page import WRITE_EVERY_S, PeriodicWriter, write_html
+from xraysink.viewer.page import WRITE_EVERY_S, PeriodicWriter
 from xraysink.viewer.server import ViewerServer
 from xraysink.viewer.store import TraceStore
 
@@ -31,7 +31,6 @@ class ListenViewer:
         self._server: ViewerServer | None = None
         self._writer: PeriodicWriter | None = None
         if html is not None:
-            write_html(html, self.store)
             self._writer = PeriodicWriter(html, self.store, on_error=say)
             say(f"viewer file {html} (rewritten every {WRITE_EVERY_S:g} s and on stop)")
         if ui_address is not None:

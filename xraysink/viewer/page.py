@@ -97,10 +97,10 @@ def write_html(path: str | os.PathLike[str], store: TraceStore) -> None:
 
 
 class PeriodicWriter:
-    """Rewrite ``path`` from ``store`` every ``every_s`` seconds while the store changes,
-    from a background thread, and once more on ``close()``. A failed periodic write is
-    reported to ``on_error`` (once per distinct message) and retried next time; the
-    final write raises ``OSError``."""
+    """Write ``path`` from ``store`` at once, then rewrite it every ``every_s`` seconds
+    while the store changes, from a background thread, and once more on ``close()``. A
+    failed periodic write is reported to ``on_error`` (once per distinct message) and
+    retried next time; the first and final writes raise ``OSError``."""
 
     def __init__(
         self,
@@ -114,7 +114,8 @@ class PeriodicWriter:
         self._every_s = every_s
         self._on_error = on_error
         self._last_error = ""
-        self._written = -1
+        self._written = store.version
+        write_html(path, store)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="xraysink-html", daemon=True)
         self._thread.start()
