@@ -108,11 +108,32 @@
     return whole ? Math.round((100 * part) / whole) + "%" : "0%";
   }
 
-  function health(item) {
-    if (item.fault) return "fault";
-    if (item.throttle) return "throttle";
-    if (item.error) return "error";
+  // One class per item: a fault outranks a throttle, which outranks an error.
+  function worst(fault, throttle, error) {
+    if (fault) return "fault";
+    if (throttle) return "throttle";
+    if (error) return "error";
     return "ok";
+  }
+
+  function health(item) {
+    return worst(item.fault, item.throttle, item.error);
+  }
+
+  function tallyHealth(tally) {
+    return worst(tally.faults, tally.throttles, tally.errors);
+  }
+
+  // Focusable, and opened by a click or by Enter.
+  function opensOnActivate(element, hash) {
+    element.tabIndex = 0;
+    const open = () => { location.hash = hash; };
+    element.addEventListener("click", open);
+    element.addEventListener("keydown", (event) => { if (event.key === "Enter") open(); });
+  }
+
+  function documentJson(value) {
+    return el("details", "raw", el("summary", null, "document JSON"), el("pre", null, JSON.stringify(value, null, 2)));
   }
 
   function flagBadges(item) {
@@ -209,7 +230,7 @@
       const next = peek();
       const comparing = next && (next.kind === "op" || (next.kind === "word" && COMPARISONS.has(next.value.toLowerCase())));
       if (!comparing) {
-        if (word === "ok") return (t) => !FLAGS.some((f) => t[f]);
+        if (word === "ok") return (t) => health(t) === "ok";
         if (FLAGS.includes(word)) return (t) => Boolean(t[word]);
         if (word === "service" && next && next.kind === "(") {
           i++;
@@ -374,7 +395,7 @@
       const wanted = state.filters.status;
       const rows = traces.filter((t) =>
         (!needle || t.names.some((n) => n.toLowerCase().includes(needle))) &&
-        (wanted === "all" || (wanted === "ok" ? !FLAGS.some((f) => t[f]) : t[wanted])) &&
+        (wanted === "all" || (wanted === "ok" ? health(t) === "ok" : t[wanted])) &&
         predicate(t));
       shown.textContent = rows.length + " of " + traces.length + " traces";
       body.replaceChildren(...rows.map(traceRow));
@@ -405,10 +426,7 @@
       el("td", "number", String(t.entities)),
       el("td", "trace-id", t.trace_id));
     row.dataset.traceId = t.trace_id;
-    row.tabIndex = 0;
-    const open = () => { location.hash = traceHash(t.trace_id); };
-    row.addEventListener("click", open);
-    row.addEventListener("keydown", (event) => { if (event.key === "Enter") open(); });
+    opensOnActivate(row, traceHash(t.trace_id));
     return row;
   }
 
@@ -487,10 +505,7 @@
       const line = el("div", "wf-row " + row.kind, name, track, duration);
       line.dataset.entityId = row.id === null ? "" : row.id;
       line.dataset.kind = row.kind;
-      line.tabIndex = 0;
-      const open = () => { location.hash = traceHash(trace.trace_id, row.id); };
-      line.addEventListener("click", open);
-      line.addEventListener("keydown", (event) => { if (event.key === "Enter") open(); });
+      opensOnActivate(line, traceHash(trace.trace_id, row.id));
       out.push(line);
     }
     return out;
@@ -511,8 +526,7 @@
       if (!OVERVIEW_FIELDS.includes(key) && !ENTITY_SECTIONS.includes(key)) rest[key] = value;
     }
     if (Object.keys(rest).length) out.push(section("other fields", keyValues(rest, 0)));
-    const raw = el("details", "raw", el("summary", null, "document JSON"), el("pre", null, JSON.stringify(fields, null, 2)));
-    out.push(raw);
+    out.push(documentJson(fields));
     return out;
   }
 
@@ -617,15 +631,13 @@
         labelX = (from.x + to.x) / 2;
         labelY = (from.y + to.y) / 2 - 8;
       }
-      const bad = edge.faults ? "fault" : edge.throttles ? "throttle" : edge.errors ? "error" : "ok";
-      const group = svg("g", { class: "edge " + bad, "data-source": edge.source, "data-target": edge.target },
+      const group = svg("g", { class: "edge " + tallyHealth(edge), "data-source": edge.source, "data-target": edge.target },
         svg("path", { d: path, "marker-end": "url(#arrow)" }),
         svg("text", { x: labelX, y: labelY, "text-anchor": "middle", class: "edge-label" }, edgeLabel(edge)));
       root.append(group);
     }
     for (const { x, y, node } of place.values()) {
-      const bad = node.faults ? "fault" : node.throttles ? "throttle" : node.errors ? "error" : "ok";
-      const group = svg("g", { class: "node " + bad + " " + node.type, "data-node-id": node.id },
+      const group = svg("g", { class: "node " + tallyHealth(node) + " " + node.type, "data-node-id": node.id },
         svg("circle", { cx: x, cy: y, r: radius }),
         svg("text", { x, y: y + 5, "text-anchor": "middle", class: "node-count" }, node.type === "client" ? "⚇" : String(node.count)),
         svg("text", { x, y: y + radius + 18, "text-anchor": "middle", class: "node-name" }, node.name),
@@ -700,9 +712,7 @@
               item.document !== null ? el("span", null, item.size + " bytes") : null,
               el("span", null, formatTime(item.received_at))),
             el("ul", "reasons", ...item.reasons.map((reason) => el("li", null, reason))),
-            item.document !== null
-              ? el("details", "raw", el("summary", null, "document JSON"), el("pre", null, JSON.stringify(item.document, null, 2)))
-              : null);
+            item.document !== null ? documentJson(item.document) : null);
           card.dataset.seq = String(item.seq);
           return card;
         }));
