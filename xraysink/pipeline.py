@@ -110,7 +110,6 @@ def configure(
             raise TypeError(f"{label} must be a str, not {type(value).__name__}")
     if emitter is None:
         emitter = make_emitter(exporter, daemon_address)
-    global _processor, _provider
     global _recorder_owned
     with _lock:
         switch.on = (
