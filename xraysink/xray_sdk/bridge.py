@@ -169,6 +169,10 @@ class RecorderBridge(Context):  # type: ignore[misc]
         if not parent_context.is_valid:
             logger.warning("Active segment or subsegment not found. Discarded %s.", subsegment.name)
             return
+        subsegment.parent_id = format_id(parent_context.span_id)
+        # What Segment.add_subsegment counts, without the child list the recorder
+        # would stream: the subsegment's close() takes it back.
+        subsegment.parent_segment.ref_counter.increment()
         span: trace.Span
         # A sampled parent may be a NonRecordingSpan: set_trace_entity in a thread.
         if isinstance(subsegment, DummySubsegment) or not parent_context.trace_flags.sampled:
@@ -183,10 +187,6 @@ class RecorderBridge(Context):  # type: ignore[misc]
                 attributes={NAME_ATTRIBUTE: subsegment.name},
                 start_time=_ns(subsegment.start_time),
             )
-        subsegment.parent_id = format_id(parent_context.span_id)
-        # What Segment.add_subsegment counts, without the child list the recorder
-        # would stream: the subsegment's close() takes it back.
-        subsegment.parent_segment.ref_counter.increment()
         self._begin(subsegment, span, otel_context.get_current())
 
     def _begin_spanless(
@@ -196,8 +196,6 @@ class RecorderBridge(Context):  # type: ignore[misc]
         span = NonRecordingSpan(
             SpanContext(parent_context.trace_id, span_id, False, parent_context.trace_flags)
         )
-        subsegment.parent_id = format_id(parent_context.span_id)
-        subsegment.parent_segment.ref_counter.increment()
         _give_ids(subsegment, span.get_span_context())
         global _last
         previous = otel_context.get_current()
