@@ -11,6 +11,7 @@ handler span, a web framework's request span) leaves as such a subsegment.
 from __future__ import annotations
 
 from xraysink._types import Entity
+from xraysink.translate.aws import drop_aws_fields
 
 #: ``aws`` fields that the X-Ray SDKs write on segments only (the SDK and the host).
 _SEGMENT_ONLY_AWS = ("xray", "ec2", "ecs", "eks", "elastic_beanstalk", "cloudwatch_logs")
@@ -30,9 +31,4 @@ def as_function_subsegments(entities: list[Entity]) -> None:
         user = entity.pop("user", None)
         if user is not None:
             entity.setdefault("metadata", {}).setdefault("default", {})["enduser.id"] = user
-        aws = entity.get("aws")
-        if aws is not None:
-            for field in _SEGMENT_ONLY_AWS:
-                aws.pop(field, None)
-            if not aws:
-                del entity["aws"]
+        drop_aws_fields(entity, _SEGMENT_ONLY_AWS)

@@ -10,7 +10,7 @@ computed once per Resource by ``xraysink.translate.resource``; the span-derived 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from xraysink.translate.clean import clean_value
@@ -232,3 +232,14 @@ def span_aws(attributes: Mapping[str, Any]) -> dict[str, Any]:
             block.pop("table_name", None)
             block["table_names"] = names
     return {key: value for key, value in block.items() if value != ""}
+
+
+def drop_aws_fields(entity: dict[str, Any], fields: Iterable[str]) -> None:
+    """Remove ``fields`` from ``entity``'s ``aws`` block, and the block when it is left
+    empty."""
+    aws = entity.get("aws")
+    if aws is not None:
+        for field in fields:
+            aws.pop(field, None)
+        if not aws:
+            del entity["aws"]

@@ -37,7 +37,7 @@ from xraysink._types import (
 )
 from xraysink.propagation.header import TRACE_ID_MEMO, format_trace_id
 from xraysink.translate.attributes import annotations_and_metadata, metadata_only
-from xraysink.translate.aws import SPAN_FIELDS, span_aws
+from xraysink.translate.aws import SPAN_FIELDS, drop_aws_fields, span_aws
 from xraysink.translate.cause import make_cause, make_flags, new_id
 from xraysink.translate.clean import clean_value, entity_name
 from xraysink.translate.http import HTTP_MARKERS, make_http
@@ -280,12 +280,7 @@ def _service_segment(entity: Entity, attributes: Mapping[str, Any], kind: SpanKi
     entity.pop("namespace", None)
     if kind is not _CONSUMER:
         entity.pop("links", None)
-    aws = entity.get("aws")
-    if aws is not None:
-        for field in SPAN_FIELDS:
-            aws.pop(field, None)
-        if not aws:
-            del entity["aws"]
+    drop_aws_fields(entity, SPAN_FIELDS)
     metadata = entity.get("metadata")
     if metadata is not None:
         kept = {
