@@ -47,6 +47,11 @@ HTTP_MARKERS = frozenset(
     }
 )
 
+#: The request's client as the application's own middleware read it, recorded as it
+#: is when no address attribute says it (a peer that is no IP literal: X-Ray SDK
+#: middlewares write whatever the framework reports, e.g. ``testclient``).
+CLIENT_IP_ATTRIBUTE = "xraysink.client_ip"
+
 # Every attribute the http block consumes when the span is HTTP; on other spans
 # they stay in metadata (the collector drops the address ones there).
 HTTP_KEYS = HTTP_MARKERS | frozenset(
@@ -60,14 +65,9 @@ HTTP_KEYS = HTTP_MARKERS | frozenset(
         "client.address",
         "server.address",
         "server.port",
-        "xraysink.client_ip",
+        CLIENT_IP_ATTRIBUTE,
     }
 )
-
-#: The request's client as the application's own middleware read it, recorded as it
-#: is when no address attribute says it (a peer that is no IP literal: X-Ray SDK
-#: middlewares write whatever the framework reports, e.g. ``testclient``).
-CLIENT_IP_ATTRIBUTE = "xraysink.client_ip"
 
 _ADDRESS_KEYS = frozenset({"net.peer.ip", "network.peer.address", "client.address"})
 _LENGTH_KEYS = ("http.response_content_length", "http.response.body.size")

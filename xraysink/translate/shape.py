@@ -21,7 +21,6 @@ from xraysink.translate.sql import SQL_KEYS
 ANNOTATIONS_ATTRIBUTE = "aws.xray.annotations"
 LOCAL_SERVICE = "aws.local.service"
 REMOTE_SERVICE = "aws.remote.service"
-# The sampling rule that sampled a new trace (xraysink.sampling): aws.xray on segments.
 
 # Which block may consume an attribute, one bit each.
 ALWAYS = 1  # the xraysink overrides, aws.xray.annotations, the aws span fields
