@@ -6,14 +6,12 @@ the environment is frozen: what was not sent before the handler returned is not 
 
 from __future__ import annotations
 
-import http.server
 import os
-import threading
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
+from tests.apps.downstream import Downstream, downstream
 from tests.aws_lambda.runtime import FUNCTION, LambdaRuntime, trace_header
 from tests.e2e.xray import by_name, entities_of, new_root, wait_for_trace
 from xraysink.receiver.server import Receiver
@@ -23,28 +21,11 @@ def new_parent() -> str:
     return os.urandom(8).hex()
 
 
-class _Ok(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        self.server.headers_seen.append(dict(self.headers))  # type: ignore[attr-defined]
-        self.send_response(200)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
-def downstream() -> Iterator[http.server.ThreadingHTTPServer]:
+def called() -> Iterator[Downstream]:
     """A real HTTP server on 127.0.0.1 that answers 200 and keeps each request's headers."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Ok)
-    server.headers_seen = []  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with downstream() as started:
+        yield started
 
 
 def only_subsegment_documents(receiver: Receiver) -> None:
@@ -55,9 +36,9 @@ def only_subsegment_documents(receiver: Receiver) -> None:
 
 
 def test_sdk_call_sites_send_subsegments_of_each_invocation(
-    receiver: Receiver, downstream: http.server.ThreadingHTTPServer
+    receiver: Receiver, called: Downstream
 ) -> None:
-    url = f"http://127.0.0.1:{downstream.server_port}/orders"
+    url = f"{called.url}/orders"
     invocations = [(new_root(), new_parent(), sampled) for sampled in (1, 0, 1)]
     with LambdaRuntime("lambda_sdk.handler", receiver) as runtime:
         for number, (root, parent, sampled) in enumerate(invocations):
@@ -76,7 +57,7 @@ def test_sdk_call_sites_send_subsegments_of_each_invocation(
             assert call["http"]["request"]["url"] == url
             assert call["http"]["response"]["status"] == 200
             # The patched call carried this invocation's trace to the downstream service.
-            sent = downstream.headers_seen[-1]["X-Amzn-Trace-Id"]  # type: ignore[attr-defined]
+            sent = called.requests[-1][2]["x-amzn-trace-id"]
             assert f"Root={root}" in sent and f"Parent={call['id']}" in sent
 
     unsampled_root = invocations[1][0]

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tests.apps.header_server import HeaderServer
+from tests.apps.downstream import downstream
 from tests.servers import APPS, daemon_env, serve
 from tests.wsgi.checks import check_failure, check_not_found, check_order_request, sent_once
 from xraysink.receiver.server import Receiver
@@ -18,21 +18,21 @@ from xraysink.receiver.server import Receiver
 def test_bottle_sdk_plugin(receiver: Receiver, setup: str) -> None:
     command = [sys.executable, str(APPS / "wsgi_serve.py"), "bottle_sdk:app"]
     env = daemon_env(receiver.port, APP_SETUP=setup)
-    with HeaderServer() as downstream, serve(command, env) as base:
+    with downstream() as called, serve(command, env) as base:
         # Bottle sets Content-Length after the plugin has returned: the SDK records none.
-        check_order_request(base, receiver, "bottle-app", downstream.url, content_length=False)
+        check_order_request(base, receiver, "bottle-app", called.url, content_length=False)
         check_failure(base, receiver, "bottle-app")
         sent_once(receiver)
 
 
 def test_wsgi_otel_first(receiver: Receiver) -> None:
     command = [sys.executable, str(APPS / "wsgi_serve.py"), "wsgi_otel:app"]
-    with HeaderServer() as downstream, serve(command, daemon_env(receiver.port)) as base:
+    with downstream() as called, serve(command, daemon_env(receiver.port)) as base:
         check_order_request(
             base,
             receiver,
             "wsgi-app",
-            downstream.url,
+            called.url,
             content_length=False,
             response_header=False,
         )

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tests.apps.header_server import HeaderServer
+from tests.apps.downstream import downstream
 from tests.e2e.xray import by_name
 from tests.servers import APPS, daemon_env, serve
 from tests.wsgi.checks import check_failure, check_not_found, request_segment, sent_once, traced_get
@@ -20,9 +20,9 @@ COMMAND = [sys.executable, str(APPS / "wsgi_serve.py"), "django_sdk:application"
 @pytest.mark.parametrize("setup", ["recorder", "xraysink"])
 def test_django_sdk_middleware(receiver: Receiver, setup: str) -> None:
     env = daemon_env(receiver.port, APP_SETUP=setup)
-    with HeaderServer() as downstream, serve(COMMAND, env) as base:
+    with downstream() as called, serve(COMMAND, env) as base:
         response, entities, parent = traced_get(
-            base, "/orders/7", receiver, 6, downstream=downstream.url + "/stock"
+            base, "/orders/7", receiver, 6, downstream=called.url + "/stock"
         )
         assert response.status_code == 200
         segment = request_segment(entities, "django-app", parent, 200, "/orders/7")
@@ -41,14 +41,14 @@ def test_django_sdk_middleware(receiver: Receiver, setup: str) -> None:
         check_failure(base, receiver, "django-app")
         check_not_found(base, receiver, "django-app")
         sent_once(receiver)
-    assert "Root=" in downstream.headers_seen[0]["X-Amzn-Trace-Id"]
+    assert "Root=" in called.requests[0][2]["x-amzn-trace-id"]
 
 
 def test_django_otel_first(receiver: Receiver) -> None:
     env = daemon_env(receiver.port, APP_SETUP="otel")
-    with HeaderServer() as downstream, serve(COMMAND, env) as base:
+    with downstream() as called, serve(COMMAND, env) as base:
         response, entities, parent = traced_get(
-            base, "/orders/7", receiver, 3, downstream=downstream.url + "/stock"
+            base, "/orders/7", receiver, 3, downstream=called.url + "/stock"
         )
         assert response.status_code == 200
         segment = request_segment(entities, "django-app", parent, 200, "/orders/7")
@@ -59,5 +59,5 @@ def test_django_otel_first(receiver: Receiver) -> None:
         check_failure(base, receiver, "django-app")
         check_not_found(base, receiver, "django-app")
         sent_once(receiver)
-    sent = downstream.headers_seen[0]["X-Amzn-Trace-Id"]
+    sent = called.requests[0][2]["x-amzn-trace-id"]
     assert f"Parent={call['id']}" in sent

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.apps.header_server import HeaderServer
+from tests.apps.downstream import downstream
 from tests.servers import APPS, daemon_env, serve
 from tests.wsgi.checks import check_failure, check_not_found, check_order_request, sent_once
 from xraysink.receiver.server import Receiver
@@ -19,11 +19,11 @@ from xraysink.receiver.server import Receiver
 def test_flask(receiver: Receiver, setup: str) -> None:
     command = [sys.executable, str(APPS / "wsgi_serve.py"), "flask_sdk:app"]
     env = daemon_env(receiver.port, APP_SETUP=setup)
-    with HeaderServer() as downstream, serve(command, env) as base:
+    with downstream() as called, serve(command, env) as base:
         check_order_request(
-            base, receiver, "flask-app", downstream.url, content_length=setup != "otel", calls=2
+            base, receiver, "flask-app", called.url, content_length=setup != "otel", calls=2
         )
         check_failure(base, receiver, "flask-app")
         check_not_found(base, receiver, "flask-app")
         sent_once(receiver)
-    assert "Root=" in downstream.headers_seen[0]["X-Amzn-Trace-Id"]
+    assert "Root=" in called.requests[0][2]["x-amzn-trace-id"]

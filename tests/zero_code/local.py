@@ -1,73 +1,22 @@
-"""Local stand-ins for what the zero-code tests reach: an HTTP server answering fixed
-routes (ECS task metadata, EC2 instance metadata, the Kubernetes API, a plain ``/ok``),
-a tripwire proxy that records any attempt to leave this machine, and the registration
-of xraysink's entry points as ``pyproject.toml`` declares them."""
+"""Local stand-ins for what the zero-code tests reach (their HTTP servers are
+``tests.apps.downstream.downstream`` with fixed answers): a tripwire proxy that records
+any attempt to leave this machine, and the registration of xraysink's entry points as
+``pyproject.toml`` declares them."""
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
 import sys
 import textwrap
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import xraysink
 from tests.servers import APPS, ROOT
 
 INSTRUMENT = str(Path(sys.executable).with_name("opentelemetry-instrument"))
-
-
-@dataclass
-class Routes:
-    """A server's base ``url``, its answers by ``(method, path)`` and what it got."""
-
-    url: str
-    answers: dict[tuple[str, str], Any]
-    requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
-    """(method, path, headers with lowercase names), in arrival order."""
-
-
-@contextmanager
-def serve_routes(answers: dict[tuple[str, str], Any]) -> Iterator[Routes]:
-    """Serve ``answers`` (JSON-encoded unless ``str``) on a free port of 127.0.0.1 in a
-    thread; any other route answers 404."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    routes = Routes(f"http://127.0.0.1:{server.server_address[1]}", answers)
-    server.routes = routes  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield routes
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
-class _Handler(BaseHTTPRequestHandler):
-    def _answer(self) -> None:
-        routes: Routes = self.server.routes  # type: ignore[attr-defined]
-        headers = {key.lower(): value for key, value in self.headers.items()}
-        routes.requests.append((self.command, self.path, headers))
-        answer = routes.answers.get((self.command, self.path))
-        body = (answer if isinstance(answer, str) else json.dumps(answer)).encode()
-        self.send_response(404 if answer is None else 200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_GET = do_PUT = _answer
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
 class Tripwire:

@@ -13,9 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.apps.downstream import downstream
 from tests.e2e.xray import by_name, new_root, root_of, segments, wait_for_trace
 from tests.servers import APPS, serve, serve_all
-from tests.zero_code.local import INSTRUMENT, Tripwire, child_env, run_instrumented, serve_routes
+from tests.zero_code.local import INSTRUMENT, Tripwire, child_env, run_instrumented
 from xraysink.receiver.server import Receiver
 from xraysink.receiver.validate import validate_document
 
@@ -106,7 +107,7 @@ def test_flask_call_to_fastapi_is_one_trace(urls: dict[str, str], daemon: Receiv
 
 @pytest.fixture
 def target() -> Iterator[str]:
-    with serve_routes({("GET", "/ok"): {"ok": True}}) as routes:
+    with downstream({("GET", "/ok"): {"ok": True}}) as routes:
         yield routes.url + "/ok"
 
 

@@ -15,16 +15,10 @@ from typing import Any
 import pytest
 from opentelemetry.sdk.resources import Resource, ResourceDetector
 
+from tests.apps.downstream import Downstream, downstream
 from tests.e2e.xray import segments, wait_for_trace
 from tests.servers import APPS, ROOT
-from tests.zero_code.local import (
-    Routes,
-    Tripwire,
-    child_env,
-    run_instrumented,
-    run_script,
-    serve_routes,
-)
+from tests.zero_code.local import Tripwire, child_env, run_instrumented, run_script
 from xraysink import detectors
 from xraysink.receiver.server import Receiver
 
@@ -126,8 +120,8 @@ def segment_of(
 
 
 @pytest.fixture
-def ec2() -> Iterator[Routes]:
-    with serve_routes(EC2_ROUTES) as routes:
+def ec2() -> Iterator[Downstream]:
+    with downstream(EC2_ROUTES) as routes:
         yield routes
 
 
@@ -139,7 +133,9 @@ ec2._AWS_METADATA_HOST = "{host}"
 
 
 @pytest.mark.parametrize("asked", ["argument", "environment"])
-def test_ec2_when_asked(asked: str, ec2: Routes, receiver: Receiver, tripwire: Tripwire) -> None:
+def test_ec2_when_asked(
+    asked: str, ec2: Downstream, receiver: Receiver, tripwire: Tripwire
+) -> None:
     setup = EC2_SETUP.format(host=ec2.url.removeprefix("http://"))
     if asked == "argument":
         segment = segment_of(receiver, tripwire, setup, ', resource_detectors=["aws_ec2"]')
@@ -160,9 +156,9 @@ def test_ec2_when_asked(asked: str, ec2: Routes, receiver: Receiver, tripwire: T
 
 
 @pytest.fixture
-def ecs() -> Iterator[Routes]:
+def ecs() -> Iterator[Downstream]:
     routes = {("GET", "/v4/abc"): ECS_CONTAINER, ("GET", "/v4/abc/task"): ECS_TASK}
-    with serve_routes({**routes, ("GET", "/ok"): {"ok": True}}) as served:
+    with downstream({**routes, ("GET", "/ok"): {"ok": True}}) as served:
         yield served
 
 
@@ -177,7 +173,7 @@ ECS_BLOCK = {
 
 
 def test_ecs_under_zero_code(
-    ecs: Routes, receiver: Receiver, entry_points: Path, tripwire: Tripwire
+    ecs: Downstream, receiver: Receiver, entry_points: Path, tripwire: Tripwire
 ) -> None:
     """The metadata URI alone turns the ECS detector on."""
     env = child_env(
@@ -216,7 +212,7 @@ def test_ecs_without_the_v4_endpoint_is_a_container(receiver: Receiver, tripwire
 def test_eks(receiver: Receiver, tripwire: Tripwire, tmp_path: Path) -> None:
     (tmp_path / "token").write_text("eyJhbGciOi.test")
     (tmp_path / "ca.crt").write_text("")
-    with serve_routes(EKS_ROUTES) as kubernetes:
+    with downstream(EKS_ROUTES) as kubernetes:
         # The API server's address is fixed in the detector: its request goes here.
         setup = f"""
         from urllib.request import Request, urlopen
@@ -317,7 +313,7 @@ def test_zero_code_off_aws_asks_no_detector(
 ) -> None:
     """No platform sign: no detector runs (EC2's is never chosen unasked), the segment
     has no origin, and the tripwire saw nothing leave."""
-    with serve_routes({("GET", "/ok"): {"ok": True}}) as target:
+    with downstream({("GET", "/ok"): {"ok": True}}) as target:
         env = child_env(entry_points, tripwire, AWS_XRAY_DAEMON_ADDRESS=receiver.address)
         result = run_instrumented([str(APPS / "zero_code_call.py"), target.url + "/ok"], env)
     assert result.stdout.strip() == "200", result.stderr
