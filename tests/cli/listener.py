@@ -62,7 +62,9 @@ class Listener:
             for payload in payloads:
                 sock.sendto(payload, ("127.0.0.1", self.port))
 
-    def stop(self, sig: signal.Signals) -> tuple[int, list[str], str]:
+    def stop(self, sig: signal.Signals = signal.SIGINT) -> tuple[int, list[str], str]:
+        """``sig`` (SIGINT); the exit status, the output lines after the ones already
+        read, and stderr; fails unless the listener exits 0."""
         self.process.send_signal(sig)
         returncode = self.process.wait(timeout=10)
         self.reader.join(timeout=10)
@@ -74,4 +76,12 @@ class Listener:
         rest = []
         while not self.lines.empty():
             rest.append(self.lines.get())
+        assert returncode == 0, stderr
         return returncode, rest, stderr
+
+    def kill(self) -> None:
+        """Kill the process unless it has exited: the clean-up after a test that failed
+        before ``stop``."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.communicate()
