@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from typing import Any
 import pytest
 from opentelemetry.sdk.resources import Resource
 
+from tests.cli.listener import Listener
 from xraysink.receiver.sampling import parse_sampling_rules
 from xraysink.sampling.remote import RULE_NAME_ATTRIBUTE, XRayRemoteSampler
 
@@ -32,26 +32,15 @@ CHECKOUT = {
 
 
 @contextmanager
-def listening(rules_file: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "xraysink.cli", "listen", "--address", "127.0.0.1:0",
-         "--sampling-rules", str(rules_file)],
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
+def listening(rules_file: Path) -> Iterator[tuple[Listener, str]]:
+    """``xraysink listen --sampling-rules rules_file`` and its sampling endpoint."""
+    listener = Listener("--sampling-rules", str(rules_file))
     try:
-        assert process.stdout is not None
-        listening = process.stdout.readline()
-        assert listening.startswith("listening on 127.0.0.1:"), listening
-        port = listening.strip().rsplit(":", 1)[1]
-        assert process.stdout.readline().strip() == f"sampling rules on http://127.0.0.1:{port}"
-        yield process, f"http://127.0.0.1:{port}"
+        endpoint = f"http://127.0.0.1:{listener.port}"
+        assert listener.next_line() == f"sampling rules on {endpoint}"
+        yield listener, endpoint
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-        process.communicate(timeout=10)
+        listener.kill()
 
 
 def post(endpoint: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -71,7 +60,7 @@ def post(endpoint: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
 def test_listen_answers_rules_and_targets_over_tcp(tmp_path: Path, document: Any) -> None:
     rules_file = tmp_path / "rules.json"
     rules_file.write_text(json.dumps(document))
-    with listening(rules_file) as (process, endpoint):
+    with listening(rules_file) as (listener, endpoint):
         records = post(endpoint, "/GetSamplingRules", {})["SamplingRuleRecords"]
         rules = [record["SamplingRule"] for record in records]
         assert [rule["RuleName"] for rule in rules] == ["checkout", "Default"]
@@ -109,8 +98,7 @@ def test_listen_answers_rules_and_targets_over_tcp(tmp_path: Path, document: Any
             assert dict(result.attributes or {})[RULE_NAME_ATTRIBUTE] == "checkout"
         finally:
             sampler.close(5)
-        process.send_signal(signal.SIGINT)
-        assert process.wait(10) == 0
+        listener.stop()
 
 
 @pytest.mark.parametrize(
