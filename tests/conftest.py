@@ -22,3 +22,11 @@ def receiver() -> Iterator[Receiver]:
     the test; send datagrams to ``("127.0.0.1", receiver.port)``."""
     with Receiver("127.0.0.1:0") as started:
         yield started
+
+
+@pytest.fixture(scope="module")
+def daemon() -> Iterator[Receiver]:
+    """A receiver like ``receiver`` for a whole test module: a module's long-running
+    servers send to it for all its tests."""
+    with Receiver("127.0.0.1:0") as started:
+        yield started

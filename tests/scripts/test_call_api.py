@@ -22,12 +22,6 @@ SCRIPTS = ROOT / "examples" / "scripts"
 
 
 @pytest.fixture(scope="module")
-def daemon() -> Iterator[Receiver]:
-    with Receiver() as receiver:
-        yield receiver
-
-
-@pytest.fixture(scope="module")
 def service(daemon: Receiver) -> Iterator[str]:
     with serve(uvicorn("otel_first_fastapi:app"), daemon_env(daemon.port)) as base:
         yield base

@@ -25,12 +25,6 @@ PARENT = "53995c3f42cd8ad8"
 
 
 @pytest.fixture(scope="module")
-def daemon() -> Iterator[Receiver]:
-    with Receiver() as receiver:
-        yield receiver
-
-
-@pytest.fixture(scope="module")
 def urls(daemon: Receiver, entry_points: Path, tripwire: Tripwire) -> Iterator[dict[str, str]]:
     """The FastAPI app with both variables set, the Flask app with neither (xraysink's
     are the only distro and configurator installed: opentelemetry-instrument takes them)."""
