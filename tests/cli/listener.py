@@ -10,7 +10,7 @@ import sys
 import threading
 from typing import Any
 
-from tests.scripts import ROOT
+from tests.servers import ROOT
 
 
 class Listener:

@@ -7,7 +7,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from tests.scripts import ROOT
+from tests.servers import ROOT
 
 
 def test_demo_traces_every_request_and_writes_the_viewer_page(tmp_path: Path) -> None:

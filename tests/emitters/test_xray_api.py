@@ -27,11 +27,11 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import set_span_in_context
 
 from tests.emitters.xray_api_servers import Answer, fake_xray, moto_xray
+from tests.servers import ROOT
 from xraysink.emitters.xray_api import XRayAPIEmitter
 from xraysink.export.processor import XRaySpanProcessor
 from xraysink.propagation.ids import XRayIdGenerator
 
-ROOT = Path(__file__).parent.parent.parent
 LOGGER = "xraysink.emitters.xray_api"
 #: Long enough that only force_flush, shutdown or a full call's worth make the sender send.
 IDLE = 60.0

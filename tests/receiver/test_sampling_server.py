@@ -17,10 +17,10 @@ import pytest
 from opentelemetry.sdk.resources import Resource
 
 from tests.cli.listener import Listener
+from tests.servers import ROOT
 from xraysink.receiver.sampling import parse_sampling_rules
 from xraysink.sampling.remote import RULE_NAME_ATTRIBUTE, XRayRemoteSampler
 
-ROOT = Path(__file__).parent.parent.parent
 CHECKOUT = {
     "RuleName": "checkout",
     "Priority": 10,

@@ -6,11 +6,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 from tests.sampling.api import rule, sampling_api
-
-ROOT = Path(__file__).parent.parent.parent
+from tests.servers import ROOT
 
 
 def _run(code: str, env: dict[str, str]) -> str:

@@ -14,8 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.e2e.xray import by_name, descends_from, segments, wait_for_trace
-from tests.scripts import ROOT
-from tests.servers import daemon_env, serve, uvicorn
+from tests.servers import ROOT, daemon_env, serve, uvicorn
 from xraysink.receiver.server import Receiver
 
 SCRIPTS = ROOT / "examples" / "scripts"
