@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.xray import by_name, segments, wait_for_trace
-from tests.test_pipeline import printed_trace_id, run
+from tests.scripts import printed_trace_id, run_isolated
 from xraysink.receiver.server import Receiver
 
 RECORDER = """
@@ -52,7 +52,7 @@ def serve_one(
     headers: str = "{}",
 ) -> list[dict]:
     code = (setup + APP).format(address=receiver.address, arguments=arguments, headers=headers)
-    result = run(code, **(env or {}))
+    result = run_isolated(code, **(env or {}))
     return wait_for_trace(receiver, printed_trace_id(result), 1)
 
 
@@ -96,7 +96,7 @@ def test_framework_spans_off_under_configure(
 
 def test_a_bad_setting_is_refused_at_configure(receiver: Receiver) -> None:
     code = (OTEL_FIRST + "print('configured')").format(address=receiver.address, arguments="")
-    result = run(code, XRAYSINK_FRAMEWORK_SPANS="sometimes")
+    result = run_isolated(code, XRAYSINK_FRAMEWORK_SPANS="sometimes")
     assert result.returncode != 0
     assert "XRAYSINK_FRAMEWORK_SPANS must be true or false" in result.stderr
 
@@ -121,7 +121,7 @@ print(FastAPI()._telemetry["tracing"], FastAPI(telemetry={"metrics": False})._te
       FastAPI(telemetry={"tracing": True})._telemetry["tracing"])
 """
     )
-    result = run(code)
+    result = run_isolated(code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "False", "False", "True"]
 
@@ -132,6 +132,6 @@ def test_an_app_that_keeps_fastapis_tracing_still_gets_the_1_6_2_shape(
     # telemetry={"tracing": True}: FastAPI runs its telemetry, its tracer makes no span.
     setup = RECORDER + "import fastapi\n"
     code = (setup + APP).replace("app = FastAPI()", 'app = FastAPI(telemetry={{"tracing": True}})')
-    result = run(code.format(address=receiver.address, headers="{}"))
+    result = run_isolated(code.format(address=receiver.address, headers="{}"))
     (segment,) = wait_for_trace(receiver, printed_trace_id(result), 1)
     assert segment["annotations"] == {"where": "handler"}

@@ -3,30 +3,15 @@ allows one global TracerProvider per process."""
 
 from __future__ import annotations
 
-import subprocess
-
 from tests.e2e.xray import wait_for_trace
-from tests.scripts import run_python
+from tests.scripts import printed_trace_id, run_isolated
 from xraysink.cli.demo import SAMPLING_RULES
 from xraysink.receiver.sampling import SamplingServer, parse_sampling_rules
 from xraysink.receiver.server import Receiver
 
 
-def run(code: str, **env: str) -> subprocess.CompletedProcess[str]:
-    """``code`` in a fresh interpreter whose environment holds only ``env`` (and, unless
-    ``env`` says otherwise, a sampler that samples every trace)."""
-    return run_python(code, {"PATH": "/usr/bin:/bin", "OTEL_TRACES_SAMPLER": "always_on", **env})
-
-
-def printed_trace_id(result: subprocess.CompletedProcess[str]) -> str:
-    """The X-Ray trace id of the 32-hex OpenTelemetry trace id the script printed."""
-    assert result.returncode == 0, result.stderr
-    digits = result.stdout.strip()
-    return f"1-{digits[:8]}-{digits[8:]}"
-
-
 def test_configure_is_idempotent_and_sends(receiver: Receiver) -> None:
-    result = run(
+    result = run_isolated(
         f"""
         import xraysink
         from opentelemetry import trace
@@ -47,7 +32,7 @@ def test_configure_is_idempotent_and_sends(receiver: Receiver) -> None:
 
 
 def test_configure_adds_to_an_existing_provider(receiver: Receiver) -> None:
-    result = run(
+    result = run_isolated(
         f"""
         import xraysink
         from opentelemetry import trace
@@ -65,7 +50,7 @@ def test_configure_adds_to_an_existing_provider(receiver: Receiver) -> None:
 
 
 def test_malformed_daemon_address_fails_at_configuration() -> None:
-    result = run(
+    result = run_isolated(
         """
         import xraysink
         try:
@@ -78,7 +63,7 @@ def test_malformed_daemon_address_fails_at_configuration() -> None:
 
 
 def test_otel_first_import_does_not_load_the_x_ray_sdk() -> None:
-    result = run(
+    result = run_isolated(
         """
         import sys
         import xraysink
@@ -91,7 +76,7 @@ def test_otel_first_import_does_not_load_the_x_ray_sdk() -> None:
 
 
 def test_log_group_set_before_configuration(receiver: Receiver) -> None:
-    result = run(
+    result = run_isolated(
         f"""
         import xraysink
         from opentelemetry import trace
@@ -108,7 +93,7 @@ def test_log_group_set_before_configuration(receiver: Receiver) -> None:
 
 
 def test_cancelled_request_and_task_from_a_thread_keep_the_trace(receiver: Receiver) -> None:
-    result = run(
+    result = run_isolated(
         f"""
         import asyncio
         import xraysink
@@ -158,7 +143,7 @@ def test_default_sampler_is_x_ray_centralized_sampling(receiver: Receiver) -> No
     with SamplingServer(parse_sampling_rules(SAMPLING_RULES), "127.0.0.1", 0) as rules:
         # The X-Ray SDKs' two-address form: documents over UDP, the sampling API on TCP.
         daemon = f"udp:127.0.0.1:{receiver.port} tcp:127.0.0.1:{rules.port}"
-        result = run(
+        result = run_isolated(
             f"""
             import time, xraysink
             from opentelemetry import trace

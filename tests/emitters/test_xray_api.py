@@ -12,9 +12,6 @@ import json
 import logging
 import os
 import socket
-import subprocess
-import sys
-import textwrap
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -27,6 +24,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import set_span_in_context
 
 from tests.emitters.xray_api_servers import Answer, fake_xray, moto_xray
+from tests.scripts import run_python
 from tests.servers import ROOT
 from xraysink.emitters.xray_api import XRayAPIEmitter
 from xraysink.export.processor import XRaySpanProcessor
@@ -357,13 +355,7 @@ def test_bad_configuration_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
 def run(code: str, env: dict[str, str]) -> dict[str, Any]:
     """Run ``code`` in a fresh interpreter with this worktree first on the path; it
     prints one JSON object last."""
-    done = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        env={**os.environ, "PYTHONPATH": str(ROOT), **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_python(code, {**os.environ, "PYTHONPATH": str(ROOT), **env}, timeout=120)
     assert done.returncode == 0, done.stderr
     result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
     result["stderr"] = done.stderr

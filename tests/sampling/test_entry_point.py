@@ -4,23 +4,15 @@ SDK's httplib patch leaving the sampler's calls alone; each in a fresh interpret
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 from tests.sampling.api import rule, sampling_api
+from tests.scripts import run_python
 from tests.servers import ROOT
 
 
 def _run(code: str, env: dict[str, str]) -> str:
     # The entry point comes from the installed package's metadata (make installs it).
-    path = str(ROOT)
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        env={**os.environ, "PYTHONPATH": path, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_python(code, {**os.environ, "PYTHONPATH": str(ROOT), **env})
     assert done.returncode == 0, done.stderr
     return done.stdout
 

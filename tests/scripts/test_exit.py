@@ -9,7 +9,7 @@ import json
 import pytest
 
 from tests.e2e.xray import by_name, entities_of
-from tests.test_pipeline import run
+from tests.scripts import run_isolated
 from xraysink.receiver.server import Receiver
 
 RECORDER = """
@@ -62,7 +62,7 @@ print(json.dumps(open_loop()))
 
 @pytest.mark.parametrize("setup", [RECORDER, OTEL_FIRST], ids=["recorder", "otel-first"])
 def test_everything_recorded_is_sent_at_exit(receiver: Receiver, setup: str) -> None:
-    result = run(setup + WORK, AWS_XRAY_DAEMON_ADDRESS=receiver.address)
+    result = run_isolated(setup + WORK, AWS_XRAY_DAEMON_ADDRESS=receiver.address)
     assert result.returncode == 0, result.stderr
     loop_trace = json.loads(result.stdout)
     # The process has exited: whatever it did not send is lost for good.

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from tests.e2e.xray import by_name, new_root, wait_for_trace
-from tests.test_pipeline import run
+from tests.scripts import run_isolated
 from xraysink.receiver.server import Receiver
 
 RECORDER = """
@@ -53,7 +53,7 @@ print(json.dumps({{"segment": ids(segment), "step": ids(step), "continued": ids(
 @pytest.mark.parametrize("setup", [RECORDER, OTEL_FIRST], ids=["recorder", "otel-first"])
 def test_segments_outside_requests(receiver: Receiver, setup: str) -> None:
     root = new_root()
-    result = run((setup + SCRIPT).format(address=receiver.address, root=root))
+    result = run_isolated((setup + SCRIPT).format(address=receiver.address, root=root))
     assert result.returncode == 0, result.stderr
     # The recorder never looked for a segment that was not there.
     assert "cannot find the current segment" not in result.stderr
@@ -85,7 +85,7 @@ def test_segments_outside_requests(receiver: Receiver, setup: str) -> None:
 
 
 def test_patch_all_calls_land_in_the_trace(receiver: Receiver) -> None:
-    result = run(
+    result = run_isolated(
         f"""
         import http.server, sqlite3, threading
         import requests
@@ -127,7 +127,7 @@ def test_patch_all_calls_land_in_the_trace(receiver: Receiver) -> None:
 
 def test_subsegments_under_spans_of_another_implementation(receiver: Receiver) -> None:
     root = new_root()
-    result = run(
+    result = run_isolated(
         f"""
         import json
         import xraysink
@@ -182,7 +182,7 @@ print(json.dumps({{"trace_id": segment.trace_id, "ids": [outer.id, inner.id]}}))
 def test_recorder_subsegments_are_embedded_in_one_document(receiver: Receiver) -> None:
     # Under the 1.6.2 call sites the recorder's subsegments are no spans: their
     # documents are embedded in the segment's all the same, one datagram for all.
-    result = run((RECORDER + SPANLESS).format(address=receiver.address))
+    result = run_isolated((RECORDER + SPANLESS).format(address=receiver.address))
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout)
     entities = wait_for_trace(receiver, seen["trace_id"], 5)
@@ -205,7 +205,7 @@ def test_recorder_subsegments_are_embedded_in_one_document(receiver: Receiver) -
 
 def test_configure_after_the_recorder_makes_subsegments_spans_again(receiver: Receiver) -> None:
     # OpenTelemetry first from then on: a span processor the application adds sees them.
-    result = run(
+    result = run_isolated(
         RECORDER.format(address=receiver.address)
         + f"""
 import xraysink
