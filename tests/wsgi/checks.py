@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from tests.e2e.xray import by_name, new_root, root_of, segments, wait_for_trace
+from tests.e2e.xray import by_name, entities_of, new_root, root_of, segments, wait_for_trace
 from xraysink.receiver.server import Receiver
 
 
@@ -105,18 +105,5 @@ def check_not_found(base: str, receiver: Receiver, name: str) -> None:
 def sent_once(receiver: Receiver) -> None:
     """Once everything settled, no entity id arrived twice (the recorder never emits)."""
     receiver.wait_quiet(0.3)
-    ids = [entity["id"] for entity in _all_entities(receiver.documents)]
+    ids = [entity["id"] for entity in entities_of(receiver.documents, None)]
     assert len(ids) == len(set(ids)), ids
-
-
-def _all_entities(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-
-    def walk(entity: dict[str, Any]) -> None:
-        found.append(entity)
-        for child in entity.get("subsegments", ()):
-            walk(child)
-
-    for document in documents:
-        walk(document)
-    return found
