@@ -26,6 +26,7 @@ from opentelemetry.trace import set_span_in_context
 from tests.emitters.xray_api_servers import Answer, fake_xray, moto_xray
 from tests.scripts import run_python
 from tests.servers import ROOT
+from tests.waiting import wait_until
 from xraysink.emitters.xray_api import XRayAPIEmitter
 from xraysink.export.processor import XRaySpanProcessor
 from xraysink.propagation.ids import XRayIdGenerator
@@ -154,9 +155,7 @@ def test_calls_carry_at_most_50_documents_and_go_out_without_a_flush(
         monkeypatch.setenv("AWS_ENDPOINT_URL", url)
         provider, processor = pipeline(XRayAPIEmitter(interval_seconds=0.2))
         ids = roots(provider, 175)
-        deadline = time.monotonic() + 20
-        while len(fake.ids()) < 175 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: len(fake.ids()) >= 175, timeout=20)
         assert sorted(fake.ids()) == sorted(ids)
         assert max(fake.calls) <= 50
         assert sum(fake.calls) == 175

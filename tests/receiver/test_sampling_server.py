@@ -18,6 +18,7 @@ from opentelemetry.sdk.resources import Resource
 
 from tests.cli.listener import Listener
 from tests.servers import ROOT
+from tests.waiting import wait_until
 from xraysink.receiver.sampling import parse_sampling_rules
 from xraysink.sampling.remote import RULE_NAME_ATTRIBUTE, XRayRemoteSampler
 
@@ -91,9 +92,7 @@ def test_listen_answers_rules_and_targets_over_tcp(tmp_path: Path, document: Any
 
         sampler = XRayRemoteSampler(Resource({"service.name": "shop"}), endpoint=endpoint)
         try:
-            deadline = time.monotonic() + 10
-            while not sampler.stats["rules_polls"] and time.monotonic() < deadline:
-                time.sleep(0.01)
+            wait_until(lambda: sampler.stats["rules_polls"])
             result = sampler.should_sample(None, 1, "s", attributes={"url.path": "/checkout/1"})
             assert dict(result.attributes or {})[RULE_NAME_ATTRIBUTE] == "checkout"
         finally:

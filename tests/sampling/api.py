@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler
@@ -79,15 +78,6 @@ def sampling_api(rules: list[dict[str, Any]], **kwargs: Any) -> Iterator[Samplin
         yield api
     finally:
         api.close()
-
-
-def wait_until(predicate: Callable[[], object], timeout: float = 10.0) -> None:
-    """Poll ``predicate`` until true; fail the test after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.01)
 
 
 def rule(name: str, priority: Any = 1, **fields: Any) -> dict[str, Any]:

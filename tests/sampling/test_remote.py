@@ -17,7 +17,8 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.sampling import Decision
 from opentelemetry.trace import SpanContext, TraceFlags
 
-from tests.sampling.api import SamplingAPI, rule, sampling_api, wait_until
+from tests.sampling.api import SamplingAPI, rule, sampling_api
+from tests.waiting import wait_until
 from xraysink.emitters.udp import UDPDaemonEmitter
 from xraysink.export.processor import XRaySpanProcessor
 from xraysink.propagation.header import parse_trace_header

@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 import urllib.request
 
-from tests.sampling.api import rule, sampling_api, wait_until
+from tests.sampling.api import rule, sampling_api
 from tests.servers import serve, uvicorn
+from tests.waiting import wait_until
 from xraysink.receiver import Receiver
 
 
