@@ -22,7 +22,7 @@ import time
 from typing import Any
 
 import xraysink
-from benchmarks.baseline import scenario_command_162
+from benchmarks.baseline import scenario_python
 from benchmarks.documents import child_problems
 from benchmarks.scenario import ENTITIES, SCENARIOS, SDK_CHILDREN
 from benchmarks.sinks import SAMPLED_DATAGRAMS, OtlpSink, UdpSink
@@ -75,15 +75,14 @@ def _env() -> dict[str, str]:
 def run_scenario(name: str, requests: int, warmup: int) -> dict[str, Any]:
     """One fresh process serving ``requests`` requests of scenario ``name``
     (``xraysink_162_pypi`` under xraysink 1.6.2's own environment)."""
-    command, env = [sys.executable, "-m", "benchmarks.scenario"], _env()
-    if name == "xraysink_162_pypi":
-        command, updates = scenario_command_162()
-        env.update(updates)
+    python, updates = scenario_python(name)
     udp, otlp = UdpSink(), OtlpSink()
     try:
         done = subprocess.run(
             [
-                *command,
+                *python,
+                "-m",
+                "benchmarks.scenario",
                 name,
                 f"--requests={requests}",
                 f"--warmup={warmup}",
@@ -92,7 +91,7 @@ def run_scenario(name: str, requests: int, warmup: int) -> dict[str, Any]:
             ],
             capture_output=True,
             text=True,
-            env=env,
+            env={**_env(), **updates},
             check=False,
         )
     finally:

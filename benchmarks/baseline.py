@@ -4,7 +4,7 @@
 root with xraysink 1.6.2 from PyPI and the aws-xray-sdk it runs on, and pins the web
 stack (FastAPI, Starlette, pydantic, anyio, opentelemetry-api, botocore) and
 aws-xray-sdk to the versions of the running environment, so the only difference
-from the other scenarios is xraysink. ``scenario_command_162()`` runs
+from the other scenarios is xraysink. ``scenario_python()`` runs
 ``benchmarks.scenario xraysink_162_pypi`` in it with an import path holding the
 ``benchmarks`` package and not this checkout's ``xraysink``.
 """
@@ -68,10 +68,12 @@ def python_162() -> Path:
     return python
 
 
-def scenario_command_162() -> tuple[list[str], dict[str, str]]:
-    """``(command prefix, environment updates)`` running ``-m benchmarks.scenario``
-    under xraysink 1.6.2: the import path is ``PATH_DIR`` alone (``-P`` keeps the
-    working directory off it), so this checkout's ``xraysink`` cannot shadow the
-    installed one."""
-    python = python_162()
-    return [str(python), "-P", "-m", "benchmarks.scenario"], {"PYTHONPATH": str(PATH_DIR)}
+def scenario_python(name: str) -> tuple[list[str], dict[str, str]]:
+    """``(interpreter and its options, environment updates)`` running ``-m
+    benchmarks.scenario`` for scenario ``name``: this interpreter, except for
+    ``xraysink_162_pypi``, run under xraysink 1.6.2 with the import path ``PATH_DIR``
+    alone (``-P`` keeps the working directory off it), so this checkout's ``xraysink``
+    cannot shadow the installed one."""
+    if name != "xraysink_162_pypi":
+        return [sys.executable], {}
+    return [str(python_162()), "-P"], {"PYTHONPATH": str(PATH_DIR)}

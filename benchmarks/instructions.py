@@ -151,14 +151,10 @@ def table(iterations: int) -> list[str]:
 
 
 def _scenario_requests(name: str, requests: int) -> int:
-    from benchmarks.baseline import scenario_command_162
+    from benchmarks.baseline import scenario_python
     from benchmarks.sinks import OtlpSink, UdpSink
 
-    python: list[str] | None = None
-    env: dict[str, str] = {}
-    if name == "xraysink_162_pypi":
-        command, env = scenario_command_162()
-        python = command[:2]
+    python, env = scenario_python(name)
     udp, otlp = UdpSink(), OtlpSink()
     try:
         return _callgrind(
