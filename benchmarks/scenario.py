@@ -144,27 +144,11 @@ def xraysink_162_pypi(args: argparse.Namespace) -> Setup:
     app's startup); at import time, outside the loop, 1.6.2 records nothing. No
     OpenTelemetry provider is set, so FastAPI's own telemetry stays off, as for a
     1.6.2 user."""
-    from aws_xray_sdk.core import xray_recorder
-    from starlette.middleware.base import BaseHTTPMiddleware
-
     import xraysink
-    from xraysink.asgi.middleware import xray_middleware
-    from xraysink.config import set_xray_log_group
-    from xraysink.context import AsyncContext
 
     if xraysink.__version__ != "1.6.2":
         raise RuntimeError(f"xraysink {xraysink.__version__} here, not 1.6.2")
-    xray_recorder.configure(
-        service=SERVICE,
-        sampling=False,
-        context=AsyncContext(),
-        daemon_address=f"127.0.0.1:{args.daemon_port}",
-        plugins=(),
-    )
-    set_xray_log_group(LOG_GROUP)
-    app = build_app(_sdk_child(), fastapi_tracing=None)
-    app.add_middleware(BaseHTTPMiddleware, dispatch=xray_middleware)
-    return app, _nothing
+    return _app_162(args, _sdk_child, plugins=()), _nothing
 
 
 def otlp(args: argparse.Namespace) -> Setup:
@@ -227,8 +211,20 @@ def _xraysink_162(args: argparse.Namespace, make_child: Callable[[], ChildFactor
     (xraysink turns FastAPI's tracing off under these call sites). ``make_child`` runs
     after the set-up, as in the other scenarios: a tracer taken before the provider
     exists is the API's proxy, one more call per span."""
-    from aws_xray_sdk.core import xray_recorder
     from opentelemetry import trace
+
+    app = _app_162(args, make_child)
+    return app, lambda: _flush(trace.get_tracer_provider())
+
+
+def _app_162(
+    args: argparse.Namespace, make_child: Callable[[], ChildFactory], **configure: Any
+) -> Any:
+    """The app of the 1.6.2 call sites (see ``_xraysink_162``), under xraysink 1.6.2
+    and under this xraysink alike; ``configure``: more arguments of
+    ``xray_recorder.configure``. It imports no OpenTelemetry, as a 1.6.2 user's app
+    does not (``xraysink_162_pypi``)."""
+    from aws_xray_sdk.core import xray_recorder
     from starlette.middleware.base import BaseHTTPMiddleware
 
     from xraysink.asgi.middleware import xray_middleware
@@ -240,11 +236,12 @@ def _xraysink_162(args: argparse.Namespace, make_child: Callable[[], ChildFactor
         sampling=False,
         context=AsyncContext(),
         daemon_address=f"127.0.0.1:{args.daemon_port}",
+        **configure,
     )
     set_xray_log_group(LOG_GROUP)
     app = build_app(make_child(), fastapi_tracing=None)
     app.add_middleware(BaseHTTPMiddleware, dispatch=xray_middleware)
-    return app, lambda: _flush(trace.get_tracer_provider())
+    return app
 
 
 def xraysink_162(args: argparse.Namespace) -> Setup:
