@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import signal
 import socket
 import tempfile
 import time
@@ -20,7 +19,6 @@ from tests.documents import datagram
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
-ROOT = Path(__file__).parent.parent.parent
 
 
 class ViewerListener(Listener):
@@ -53,18 +51,6 @@ class ViewerListener(Listener):
     def api(self, path: str) -> Any:
         with urllib.request.urlopen(self.url + "api/" + path, timeout=5) as response:
             return json.loads(response.read())
-
-    def stop(self, sig: signal.Signals = signal.SIGINT) -> tuple[int, list[str], str]:
-        """``sig`` (SIGINT); the exit status, the output lines after the ones already
-        read, and stderr; fails unless the listener exits 0."""
-        returncode, rest, stderr = super().stop(sig)
-        assert returncode == 0, stderr
-        return returncode, rest, stderr
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.communicate()
 
 
 @pytest.fixture
